@@ -1,0 +1,2 @@
+import os
+os.environ.setdefault('TRITON_INTERPRET', '1')
