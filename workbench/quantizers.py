@@ -14,13 +14,21 @@ __all__ = ['SCALE_EPS', 'fake_quant', 'qparams', 'MinMaxObserver', 'PercentileOb
            'make_quantizer']
 
 # %% ../nbs/01_quantizers.ipynb #33eeb963
+def _fake_quant_nograd(x, scale, zero_point, qmin, qmax):
+    if scale.numel() == 1: scale, zero_point = scale.item(), zero_point.item()   # scalar kernels are faster
+    y = x * (1.0 / scale)
+    y.round_()
+    y.clamp_(qmin - zero_point, qmax - zero_point)
+    return y.mul_(scale)
+
 class _RoundSTE(torch.autograd.Function):
     "Exact quantize-dequantize forward; gradient 1 where `x` was inside the representable range, else 0."
     @staticmethod
     def forward(ctx, x, scale, zero_point, qmin, qmax):
+        y = _fake_quant_nograd(x, scale, zero_point, qmin, qmax)
         q = torch.round(x * (1.0 / scale)) + zero_point
         ctx.save_for_backward((q >= qmin) & (q <= qmax))
-        return (torch.clamp(q, qmin, qmax) - zero_point) * scale
+        return y
     @staticmethod
     def backward(ctx, g):
         inside, = ctx.saved_tensors
@@ -28,9 +36,8 @@ class _RoundSTE(torch.autograd.Function):
 
 def fake_quant(x:Tensor, scale:Tensor, zero_point:Tensor, qmin:int, qmax:int)->Tensor:
     "Quantize then dequantize `x` with broadcastable `scale`/`zero_point`; straight-through gradient inside the range."
-    if x.requires_grad: return _RoundSTE.apply(x, scale, zero_point, qmin, qmax)
-    q = torch.clamp(torch.round(x * (1.0 / scale)) + zero_point, qmin, qmax)
-    return (q - zero_point) * scale
+    if x.requires_grad and torch.is_grad_enabled(): return _RoundSTE.apply(x, scale, zero_point, qmin, qmax)
+    return _fake_quant_nograd(x, scale, zero_point, qmin, qmax)
 
 # %% ../nbs/01_quantizers.ipynb #d844fe16
 SCALE_EPS = 1e-8  # smallest scale: an all-zero tensor quantizes to zeros instead of dividing by zero
@@ -205,12 +212,6 @@ def forward(self:UniformQuantizer, x:Tensor)->Tensor:
         xv = self._grouped(x); sc, z = self._qparams_for(xv)
         return fake_quant(xv, sc, z, s.qmin, s.qmax).reshape(x.shape)
     sc, z = self._qparams_for(x)
-    if x.dtype == torch.float32 and not s.dynamic:   # PyTorch's fused kernels (same formula, one pass)
-        if sc.numel() == 1:
-            return torch.fake_quantize_per_tensor_affine(x, sc.reshape(()), z.reshape(()).int(), s.qmin, s.qmax)
-        if s.granularity == 'channel':
-            ax = s.axis % x.ndim
-            return torch.fake_quantize_per_channel_affine(x, sc.reshape(-1), z.reshape(-1).int(), ax, s.qmin, s.qmax)
     return fake_quant(x, sc.to(x.dtype), z.to(x.dtype), s.qmin, s.qmax)
 
 @patch
