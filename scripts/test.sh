@@ -6,13 +6,16 @@ cd "$ROOT"
 export TRITON_INTERPRET=1   # Triton kernels run on the CPU interpreter in tests (set before any kernel is defined)
 start=$(date +%s)
 
-echo "== nbdev sync: nbdev_clean and nbdev_export must leave no tracked file changed"
+echo "== nbdev sync: nbdev_clean and nbdev_export must leave every tracked notebook and module unchanged"
+snapshot() { git ls-files -z -- nbs workbench | xargs -0 sha256sum; }
+before="$(snapshot)"
 nbdev_clean
 nbdev_export
-if [ -n "$(git status --porcelain --untracked-files=no -- nbs workbench settings.ini)" ]; then
-  git status --porcelain --untracked-files=no -- nbs workbench settings.ini
-  git --no-pager diff --stat -- nbs workbench
-  echo "FAIL: the notebooks and workbench/ are out of sync; run nbdev_clean && nbdev_export and commit" >&2
+changed="$(diff <(echo "$before") <(snapshot) | grep '^>' | awk '{print $3}' || true)"
+if [ -n "$changed" ]; then
+  echo "$changed"
+  echo "FAIL: nbdev_clean/nbdev_export changed the files above: the notebooks and workbench/ were out of sync." >&2
+  echo "      Commit what the two commands wrote (they have now been run)." >&2
   exit 1
 fi
 

@@ -10,7 +10,8 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['LINEAR_KINDS', 'is_block', 'capture', 'kind_of', 'TensorStats', 'tensor_stats', 'ActivationStats', 'activation_stats']
+__all__ = ['LINEAR_KINDS', 'is_block', 'capture', 'kind_of', 'TensorStats', 'tensor_stats', 'ActivationStats', 'activation_stats',
+           'top_singular', 'PairColinearity', 'pair_colinearity', 'block_pairs', 'colinearity']
 
 # %% ../nbs/03_observe.ipynb #a6d5aa6d
 LINEAR_KINDS = {'qkv': 'post_ln', 'fc1': 'post_ln', 'fc2': 'post_act', 'proj': 'attn_out'}
@@ -121,3 +122,48 @@ class ActivationStats(dict):
 def activation_stats(model:nn.Module, x:Tensor, kinds:tuple|None=None, k:int=5)->ActivationStats:
     "Outlier statistics of every tensor `capture` finds in one forward pass of `model` on `x`."
     return ActivationStats({n: tensor_stats(n, t, k) for n, t in capture(model, x, kinds).items()})
+
+# %% ../nbs/03_observe.ipynb #7b39ce6d
+def top_singular(w:Tensor, k:int=1, iters:int=20, init:Tensor|None=None)->tuple[Tensor, Tensor]:
+    "Top-`k` right singular vectors (d, k) and values (k,) of `w` by block power iteration (warm start: `init`)."
+    w = w.detach().float()
+    v = init if init is not None else torch.randn(w.shape[1], k, generator=torch.Generator().manual_seed(0)).to(w)
+    for _ in range(iters): v = torch.linalg.qr(w.T @ (w @ v)).Q
+    sigma = (w @ v).norm(dim=0)
+    order = sigma.argsort(descending=True)
+    return v[:, order], sigma[order]
+
+@dataclass
+class PairColinearity:
+    "Gain of each output channel of `W2 W1` along `W1`'s dominant directions."
+    block: str
+    pair: str
+    gain: Tensor          # (o,) per output channel
+    gain_max: float
+    ratio: float          # max / median channel gain
+    top_channels: list
+
+def pair_colinearity(w1:Tensor, w2:Tensor, k:int=1, iters:int=20, block:str='', pair:str='')->PairColinearity:
+    "Colinearity of the ordered pair (`w1` then `w2`): per-channel gains $\\lVert (W_2 W_1 V_K)_j \\rVert$."
+    v, _ = top_singular(w1, k, iters)
+    g = (w2.detach().float() @ (w1.detach().float() @ v)).norm(dim=1)
+    return PairColinearity(block, pair, g, g.max().item(), (g.max() / g.median().clamp(min=1e-12)).item(),
+                           g.topk(min(5, g.numel())).indices.tolist())
+
+# %% ../nbs/03_observe.ipynb #a6b7bc9c
+def block_pairs(model:nn.Module, q_k:bool=False)->list[tuple[str, str, Tensor, Tensor]]:
+    "(block, pair, W1, W2) for every block: fc1→fc2, v→proj (and q→k); W1/W2 are views of the weights."
+    out = []
+    for name, m in model.named_modules():
+        if not is_block(m): continue
+        mlp, attn = m.mlp, m.attn
+        if hasattr(mlp, 'fc1') and hasattr(mlp, 'fc2'): out.append((name, 'fc1→fc2', mlp.fc1.weight, mlp.fc2.weight))
+        if hasattr(attn, 'qkv') and hasattr(attn, 'proj'):
+            c = attn.qkv.weight.shape[0] // 3
+            out.append((name, 'v→proj', attn.qkv.weight[2*c:], attn.proj.weight))
+            if q_k: out.append((name, 'q→k', attn.qkv.weight[:c], attn.qkv.weight[c:2*c].T))
+    return out
+
+def colinearity(model:nn.Module, k:int=1, iters:int=20, q_k:bool=False)->list[PairColinearity]:
+    "The colinearity of every block's matrix pairs."
+    return [pair_colinearity(w1, w2, k, iters, b, p) for b, p, w1, w2 in block_pairs(model, q_k)]
