@@ -89,11 +89,13 @@ def fashion_mnist(split:str='test', path:str|Path|None=None)->FashionMNIST:
     return FashionMNIST(split, path)
 
 # %% ../nbs/05_data.ipynb #13d3d9d4
-def batches(ds:FashionMNIST, batch_size:int=256, shuffle:bool=False, seed:int=0, limit:int|None=None):
-    "Yield normalized `(x, y)` batches of `ds` (the first `limit` items if given), shuffled with `seed` if asked."
+def batches(ds:FashionMNIST, batch_size:int=256, shuffle:bool=False, seed:int=0, limit:int|None=None,
+            rank:int=0, world:int=1):
+    "Yield normalized `(x, y)` batches of `ds` (the first `limit` items if given), shuffled with `seed` if asked; rank `rank` of `world` gets every `world`-th item."
     n = len(ds) if limit is None else min(limit, len(ds))
     order = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n] if shuffle else torch.arange(n)
-    for i in range(0, n, batch_size): yield ds.tensors(order[i:i + batch_size])
+    if world > 1: order = order[:n - n % world][rank::world]   # equal shares: every rank takes the same number of steps
+    for i in range(0, len(order), batch_size): yield ds.tensors(order[i:i + batch_size])
 
 def calibration_indices(n:int=256, seed:int=0, population:int=60_000)->list[int]:
     "The `n` training-set indices of the calibration subset for `seed` (sorted)."

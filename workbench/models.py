@@ -16,8 +16,9 @@ from .data import FashionMNIST, fashion_mnist, batches, REPO_DATA, FASHION_MNIST
 
 # %% auto #0
 __all__ = ['FM_VIT_ARCH', 'BACKGROUND', 'REFERENCE_MODELS', 'fm_vit', 'TrainConfig', 'augment', 'TrainState', 'Callback', 'lr_at',
-           'train', 'evaluate', 'file_sha256', 'load_checkpoint', 'save_checkpoint', 'reference_card', 'load_reference',
-           'model_card', 'write_reference', 'train_reference', 'train_reference_cli']
+           'dist_info', 'init_distributed', 'train', 'evaluate', 'file_sha256', 'load_checkpoint', 'save_checkpoint',
+           'reference_card', 'load_reference', 'model_card', 'write_reference', 'train_reference',
+           'train_reference_cli']
 
 # %% ../nbs/06_models.ipynb #014f0b94
 FM_VIT_ARCH = dict(img_size=28, patch_size=4, in_chans=1, num_classes=10, embed_dim=96, depth=6, num_heads=3,
@@ -96,7 +97,19 @@ def _atomic_torch_save(obj, path:Path):
     tmp = path.with_name(path.name + '.tmp')
     torch.save(obj, tmp); os.replace(tmp, path)   # a crash never leaves a half-written checkpoint
 
-# %% ../nbs/06_models.ipynb #a48b6fdb
+# %% ../nbs/06_models.ipynb #591f2d1e
+def dist_info()->tuple[int, int]:
+    "(rank, world size) of this process; (0, 1) outside torch.distributed."
+    d = torch.distributed
+    return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
+
+def init_distributed()->tuple[int, int]:
+    "Start the process group if launched by torchrun (WORLD_SIZE > 1); returns (rank, world size)."
+    if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    return dist_info()
+
+# %% ../nbs/06_models.ipynb #48ca99ed
 def train(model:nn.Module,
           data:FashionMNIST,             # training split
           config:TrainConfig|None=None,  # the recipe
@@ -109,8 +122,13 @@ def train(model:nn.Module,
     from timm.optim import param_groups_weight_decay
     nwd = model.no_weight_decay() if hasattr(model, 'no_weight_decay') else ()
     opt = torch.optim.AdamW(param_groups_weight_decay(model, cfg.weight_decay, nwd), lr=cfg.lr)
+    rank, world = dist_info()
+    if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
+    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model   # gradients averaged across processes
+    local_bs = cfg.batch_size // world                                        # the global batch stays the recipe's
     n = len(data) if cfg.limit is None else min(cfg.limit, len(data))
-    steps_per_epoch = math.ceil(n / cfg.batch_size)
+    n -= n % world
+    steps_per_epoch = math.ceil(n // world / local_bs)
     total, warmup = cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, total, warmup, cfg.min_lr_ratio))
     state, history, start = TrainState(model, opt, cfg, total_steps=total), [], 0
@@ -126,15 +144,15 @@ def train(model:nn.Module,
     for cb in callbacks: cb.before_fit(state)
     for epoch in range(start, cfg.epochs):
         state.epoch, t0, model = epoch, time.time(), model.train()
-        gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)   # epoch-seeded: resuming replays the same data
+        gen = torch.Generator().manual_seed((cfg.seed * 1000 + epoch) * 1009 + rank)   # epoch-seeded: resuming replays the same data
         tot_loss, tot_correct, seen = 0., 0, 0
-        bar = tqdm(batches(data, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch, limit=cfg.limit),
-                   total=steps_per_epoch, desc=f"epoch {epoch+1}/{cfg.epochs}", disable=not progress, leave=False)
+        bar = tqdm(batches(data, local_bs, shuffle=True, seed=cfg.seed * 1000 + epoch, limit=cfg.limit, rank=rank, world=world),
+                   total=steps_per_epoch, desc=f"epoch {epoch+1}/{cfg.epochs}", disable=not progress or rank > 0, leave=False)
         for x, y in bar:
             x = augment(x, gen, cfg.shift, cfg.hflip)
             state.x, state.y = x, y
             for cb in callbacks: cb.before_batch(state)
-            state.logits = model(x)
+            state.logits = net(x)
             ce = F.cross_entropy(state.logits, y, label_smoothing=cfg.label_smoothing)
             state.losses = {'ce': ce}
             for cb in callbacks:
@@ -150,17 +168,20 @@ def train(model:nn.Module,
             for cb in callbacks: cb.after_step(state)
             tot_loss += ce.item() * len(y); tot_correct += (state.logits.argmax(-1) == y).sum().item(); seen += len(y)
             bar.set_postfix(loss=f"{tot_loss/seen:.3f}", acc=f"{100*tot_correct/seen:.1f}", lr=f"{sched.get_last_lr()[0]:.2e}")
+        if world > 1:   # report the whole epoch, not one process's share
+            t = torch.tensor([tot_loss, tot_correct, seen], dtype=torch.float64); torch.distributed.all_reduce(t)
+            tot_loss, tot_correct, seen = t.tolist()
         record = dict(epoch=epoch + 1, train_loss=tot_loss / seen, train_acc=100 * tot_correct / seen,
                       lr=sched.get_last_lr()[0], time_s=time.time() - t0)
         for cb in callbacks: cb.after_epoch(state, record)
         history.append(record)
-        if progress: print(' '.join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()), flush=True)
-        if ckpt: _atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+        if progress and rank == 0: print(' '.join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()), flush=True)
+        if ckpt and rank == 0: _atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                                          epoch=epoch, history=history, config=asdict(cfg)), ckpt)
     for cb in callbacks: cb.after_fit(state)
     return history.copy()
 
-# %% ../nbs/06_models.ipynb #adf2b8bb
+# %% ../nbs/06_models.ipynb #db7af49d
 @torch.no_grad()
 def evaluate(model:nn.Module,
              data,                        # a `FashionMNIST` split, an (x, y) pair of tensors, or an iterable of (x, y) batches
@@ -189,7 +210,7 @@ def evaluate(model:nn.Module,
     if return_logits: res['logits'] = torch.cat(logits)
     return res
 
-# %% ../nbs/06_models.ipynb #cc41c678
+# %% ../nbs/06_models.ipynb #25e8de29
 def file_sha256(path:str|Path)->str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -222,7 +243,7 @@ def save_checkpoint(model:nn.Module, path:str|Path, half:bool=False)->str:
     os.replace(tmp, path)
     return file_sha256(path)
 
-# %% ../nbs/06_models.ipynb #f5894b5d
+# %% ../nbs/06_models.ipynb #c993ff22
 REFERENCE_MODELS = {
     'fm-vit': dict(builder=fm_vit, arch=FM_VIT_ARCH, file='fm_vit.safetensors', card='fm_vit.json', config=TrainConfig()),
 }
@@ -244,7 +265,7 @@ def load_reference(name:str='fm-vit', folder:str|Path|None=None)->nn.Module:
     model.card = card
     return model.eval()
 
-# %% ../nbs/06_models.ipynb #c993ff22
+# %% ../nbs/06_models.ipynb #7ade847e
 def model_card(name:str, model:nn.Module, config:TrainConfig, history:list[dict], sha256:str, test:dict, stats)->dict:
     "The model card of a trained reference model."
     import timm, workbench
@@ -285,18 +306,20 @@ def train_reference(name:str='fm-vit', folder:str|Path|None=None, progress:bool=
     model = entry['builder']()
     state = folder / (Path(entry['file']).stem + '.train.pt')
     history = train(model, fashion_mnist('train'), cfg, checkpoint=state, progress=progress)
+    if dist_info()[0] > 0: return {}   # rank 0 writes the files
     card = write_reference(name, model, cfg, history, folder)
     state.unlink(missing_ok=True)
     return card
 
-# %% ../nbs/06_models.ipynb #3453d181
+# %% ../nbs/06_models.ipynb #dbf73fbe
 from fastcore.script import call_parse, Param
 
 @call_parse
 def train_reference_cli(name:Param("reference model to train", str)='fm-vit',
                         folder:Param("where to write checkpoint and card (default: the repository's data/)", str)=None,
                         epochs:Param("override the recipe's epochs (the card records it)", int)=None):
-    "Train a reference model with its recipe and write its checkpoint and model card."
+    "Train a reference model with its recipe and write its checkpoint and model card (also under torchrun)."
+    init_distributed()
     card = train_reference(name, folder, **({} if epochs is None else dict(epochs=epochs)))
-    print(f"{name}: test top-1 {card['test_top1']:.2f}% after {card['epochs']} epochs, {card['wall_time_s']/60:.1f} min; "
+    if card: print(f"{name}: test top-1 {card['test_top1']:.2f}% after {card['epochs']} epochs, {card['wall_time_s']/60:.1f} min; "
           f"peak |block output| {max(card['peak_abs_block_output']):.1f}")
