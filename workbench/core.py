@@ -97,6 +97,10 @@ class QuantSpec:
         if self.granularity == 'token':
             _check(self.dynamic, 'dynamic', "granularity='token' needs dynamic=True: the number of tokens "
                    "changes between inputs, so per-token scales cannot be fixed at calibration")
+        if self.format != 'int':
+            _check(self.bits == 8 and self.symmetric, 'format', f"{self.format!r} is an 8-bit signed float format: "
+                   f"use bits=8 and symmetric=True (got bits={self.bits}, symmetric={self.symmetric})")
+            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
         if self.format == 'int' and self.symmetric:
             _check(self.bits >= 2, 'bits', "a symmetric integer grid needs at least 2 bits "
                    "(1 bit leaves only the zero level); use symmetric=False for 1 bit")
@@ -178,23 +182,25 @@ class QuantConfig:
            method:str='percentile',      # activation range estimator: 'minmax', 'percentile' or 'omse'
            group_size:int=32,            # weight group size for granularity='group'
            overrides:dict|None=None,     # per-slot overrides, see above
+           format:str='int',             # 'int', or 'e4m3'/'e5m2' for FP8 weights and activations (bits must be 8)
           )->QuantConfig:
         "The standard `WxAy` config used by the benchmark."
         if granularity not in ('channel', 'tensor', 'token', 'group'):
             raise QuantConfigError(f"QuantConfig.wa: granularity must be 'channel', 'tensor', 'token' or 'group', got {granularity!r}")
         if method not in ('minmax', 'percentile', 'omse'):
             raise QuantConfigError(f"QuantConfig.wa: method must be 'minmax', 'percentile' or 'omse', got {method!r}")
-        w_calib = 'omse' if method == 'omse' else 'minmax'  # percentile clipping of weights rarely helps
+        w_calib = 'omse' if method == 'omse' and format == 'int' else 'minmax'  # percentile clipping of weights rarely helps
         wkw = dict(granularity='channel', axis=0) if granularity in ('channel', 'token') else \
               dict(granularity='group', group_size=group_size) if granularity == 'group' else dict(granularity='tensor')
         akw = dict(granularity='token', dynamic=True, calib='minmax') if granularity == 'token' else dict(calib=method)
-        act = QuantSpec(a_bits, symmetric=False, **akw)
-        return cls(weight=QuantSpec(w_bits, calib=w_calib, **wkw), input=act, matmul=act, probs=act,
+        act = QuantSpec(a_bits, symmetric=format != 'int', format=format, **akw)   # float formats are signed
+        return cls(weight=QuantSpec(w_bits, calib=w_calib, format=format, **wkw), input=act, matmul=act, probs=act,
                    overrides=dict(overrides or {}))
 
     def __str__(self):
         w, a = (self.weight.bits if self.weight else 32), (self.input.bits if self.input else 32)
-        return f"W{w}A{a} (weight: {self.weight}; input: {self.input}; matmul: {self.matmul}; probs: {self.probs}" + \
+        fmt = f" {self.weight.format.upper()}" if self.weight and self.weight.format != 'int' else ''
+        return f"W{w}A{a}{fmt} (weight: {self.weight}; input: {self.input}; matmul: {self.matmul}; probs: {self.probs}" + \
                (f"; {len(self.overrides)} override(s))" if self.overrides else ")")
 
 # %% ../nbs/00_core.ipynb #14674230

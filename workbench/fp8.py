@@ -9,18 +9,12 @@ from torch import nn, Tensor
 from .models import Callback, TrainState
 
 # %% auto #0
-__all__ = ['FP8_MAX', 'FP8_DTYPE', 'fp8_cast', 'AmaxHistory', 'FP8Linear', 'FP8Training']
+__all__ = ['AmaxHistory', 'FP8Linear', 'FP8Training']
 
 # %% ../nbs/08_fp8.ipynb #2e2a8262
-FP8_MAX = {'e4m3': 448.0, 'e5m2': 57344.0}
-FP8_DTYPE = {'e4m3': torch.float8_e4m3fn, 'e5m2': torch.float8_e5m2}
+from .quantizers import fp8_cast, FP8_MAX
 
-def fp8_cast(x:Tensor, scale:Tensor|float, fmt:str='e4m3')->Tensor:
-    "Simulate `x` stored in FP8 `fmt` with scale `scale` (x ≈ fp8(x / scale) * scale), saturating at the format's max."
-    m = FP8_MAX[fmt]
-    return (x / scale).clamp(-m, m).to(FP8_DTYPE[fmt]).to(x.dtype) * scale
-
-# %% ../nbs/08_fp8.ipynb #68379367
+# %% ../nbs/08_fp8.ipynb #8627e0ca
 class AmaxHistory:
     "Delayed scaling: the scale for this step comes from the max |x| of the last `length` steps."
     def __init__(self, fmt:str, length:int=16, margin:int=0):
@@ -32,7 +26,7 @@ class AmaxHistory:
         self.hist = (self.hist + [amax])[-self.length:]
         return (ref.clamp(min=1e-12) * 2**self.margin / FP8_MAX[self.fmt])
 
-# %% ../nbs/08_fp8.ipynb #fdc96a5b
+# %% ../nbs/08_fp8.ipynb #bea39236
 class _FP8LinearFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, w, b, layer):
@@ -61,7 +55,7 @@ class FP8Linear(nn.Module):
         if not torch.is_grad_enabled(): return F.linear(fp8_cast(x, self.x_hist.scale(x)), fp8_cast(self.weight, self.w_hist.scale(self.weight)), self.bias)
         return _FP8LinearFn.apply(x, self.weight, self.bias, self)
 
-# %% ../nbs/08_fp8.ipynb #f78bc788
+# %% ../nbs/08_fp8.ipynb #f7adcdfa
 class FP8Training(Callback):
     "Train with every Linear layer in simulated FP8 (E4M3 forward, E5M2 backward, delayed scaling)."
     def __init__(self, history:int=16, skip:tuple=()):

@@ -10,8 +10,8 @@ from torch import nn, Tensor
 from .core import QuantSpec, QuantConfigError, CalibrationError, QUANTIZERS, CALIBRATORS
 
 # %% auto #0
-__all__ = ['SCALE_EPS', 'fake_quant', 'qparams', 'MinMaxObserver', 'PercentileObserver', 'OMSEObserver', 'UniformQuantizer',
-           'make_quantizer']
+__all__ = ['SCALE_EPS', 'FP8_MAX', 'FP8_DTYPE', 'fake_quant', 'qparams', 'MinMaxObserver', 'PercentileObserver', 'OMSEObserver',
+           'UniformQuantizer', 'fp8_cast', 'FP8Quantizer', 'make_quantizer']
 
 # %% ../nbs/01_quantizers.ipynb #33eeb963
 def _fake_quant_nograd(x, scale, zero_point, qmin, qmax):
@@ -105,12 +105,14 @@ for _name, _obs in [('minmax', MinMaxObserver), ('percentile', PercentileObserve
 # %% ../nbs/01_quantizers.ipynb #05e0ccbe
 class UniformQuantizer(nn.Module):
     "Uniform integer quantizer: static or dynamic scales at tensor/channel/token/group granularity."
+    formats = ('int',)
     def __init__(self,
                  spec:QuantSpec,   # what to do
                  kind:str='act',   # 'weight' or 'act': decides which dimensions share a static scale
                  name:str=''):     # slot path, used in error messages and summaries
         super().__init__()
-        if spec.format != 'int': raise QuantConfigError(f"UniformQuantizer needs format='int', got {spec.format!r}")
+        if spec.format not in self.formats:
+            raise QuantConfigError(f"{type(self).__name__} implements formats {self.formats}, got {spec.format!r}")
         if kind not in ('weight', 'act'): raise QuantConfigError(f"kind must be 'weight' or 'act', got {kind!r}")
         self.spec, self.kind, self.name, self.mode, self.observer = spec, kind, name, 'quant', None
         self.register_buffer('scale', torch.empty(0))
@@ -232,7 +234,62 @@ def dequantize(self:UniformQuantizer, q:Tensor, scale:Tensor, zero_point:Tensor,
 
 QUANTIZERS.register('int', UniformQuantizer)
 
-# %% ../nbs/01_quantizers.ipynb #28361328
+# %% ../nbs/01_quantizers.ipynb #424629d2
+FP8_MAX = {'e4m3': 448.0, 'e5m2': 57344.0}
+FP8_DTYPE = {'e4m3': torch.float8_e4m3fn, 'e5m2': torch.float8_e5m2}
+
+def fp8_cast(x:Tensor, scale:Tensor|float, fmt:str='e4m3')->Tensor:
+    "Simulate `x` stored in FP8 `fmt` with scale `scale` (x ≈ fp8(x / scale) * scale), saturating at the format's max."
+    m = FP8_MAX[fmt]
+    return (x / scale).clamp(-m, m).to(FP8_DTYPE[fmt]).to(x.dtype) * scale
+
+class _FP8STE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale, fmt): return fp8_cast(x, scale, fmt)
+    @staticmethod
+    def backward(ctx, g): return g, None, None
+
+class FP8Quantizer(UniformQuantizer):
+    "FP8 (E4M3/E5M2) fake quantizer with amax scales; same calibration, granularities and modes as `UniformQuantizer`."
+    formats = ('e4m3', 'e5m2')
+
+@patch
+def finish_calibration(self:FP8Quantizer):
+    if self.observer is None:
+        raise CalibrationError(f"no calibration data reached this quantizer{self._where()}: is the layer used in "
+                               "the forward pass, and is the calibration data non-empty?")
+    lo, hi = self.observer.range(self.spec)
+    scale = (torch.maximum(-lo, hi).float() / FP8_MAX[self.spec.format]).clamp(min=SCALE_EPS)
+    self.scale, self.zero_point = scale.reshape(self._stat_shape), torch.zeros(self._stat_shape)
+    self.observer = None
+    return self
+
+@patch
+def _qparams_for(self:FP8Quantizer, xv:Tensor)->tuple[Tensor, Tensor]:
+    if not self.spec.dynamic: return UniformQuantizer._qparams_for(self, xv)
+    rows, shape = self._rows(xv.detach())
+    s = (rows.abs().amax(-1) / FP8_MAX[self.spec.format]).clamp(min=SCALE_EPS).reshape(shape)
+    return s, torch.zeros_like(s)
+
+@patch
+def forward(self:FP8Quantizer, x:Tensor)->Tensor:
+    if self.mode == 'off' or x.numel() == 0: return x
+    if self.mode == 'calib': self.calibrate(x); return x
+    xv = self._grouped(x); sc, _ = self._qparams_for(xv)
+    y = _FP8STE.apply(xv, sc.to(x.dtype), self.spec.format) if x.requires_grad and torch.is_grad_enabled() else fp8_cast(xv, sc.to(x.dtype), self.spec.format)
+    return y.reshape(x.shape)
+
+@patch
+def quantize(self:FP8Quantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
+    "`(q, scale, zero_point)` with `q` an FP8 tensor and `x ≈ q.float() * scale`."
+    _check_finite(self, x, 'quantize')
+    xv = self._grouped(x.detach().float()); sc, z = self._qparams_for(xv)
+    m = FP8_MAX[self.spec.format]
+    return (xv / sc).clamp(-m, m).to(FP8_DTYPE[self.spec.format]), sc, z
+
+QUANTIZERS.register('e4m3', FP8Quantizer); QUANTIZERS.register('e5m2', FP8Quantizer)
+
+# %% ../nbs/01_quantizers.ipynb #18d3f3ca
 def make_quantizer(spec:QuantSpec, kind:str='act', name:str='')->nn.Module:
     "Build the registered quantizer for `spec.format`."
     if spec.format not in QUANTIZERS:
