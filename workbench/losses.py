@@ -8,7 +8,8 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['TWEO_TARGETS', 'tweo_penalty', 'TWEOLoss', 'colinearity_decay_', 'ColinearityDecay']
+__all__ = ['TWEO_TARGETS', 'OUTLIER_RECIPES', 'tweo_penalty', 'TWEOLoss', 'colinearity_decay_', 'ColinearityDecay',
+           'ActivationTrace']
 
 # %% ../nbs/07_losses.ipynb #a81d3d26
 def tweo_penalty(tensors:list[Tensor], tau:float=3.0, p:float=4.0)->Tensor:
@@ -92,3 +93,29 @@ class ColinearityDecay(Callback):
         for b, p, w1, w2 in self.pairs:
             key = (b, p)
             self.v[key] = colinearity_decay_(w1.data, w2.data, lr * self.lam * self.every, self.k, self.iters, self.v.get(key))
+
+# %% ../nbs/07_losses.ipynb #ff23efb2
+class ActivationTrace(Callback):
+    "Every `every` steps (and at the end), record peak |block output|, channel ratio, kurtosis and colinearity on `probe`."
+    def __init__(self, probe:Tensor, every:int=200):
+        self.probe, self.every, self.records = probe, every, []
+    def record(self, s:TrainState):
+        from workbench.observe import activation_stats, colinearity
+        st = activation_stats(s.model, self.probe, kinds=('block', 'post_ln', 'post_act'))
+        cols = [c.ratio for c in colinearity(s.model, k=1, iters=5) if c.pair == 'fc1→fc2']
+        self.records.append(dict(step=s.step, peak_abs_act=round(st.peak_abs_act, 4), channel_ratio_max=round(st.channel_ratio_max, 3),
+                                 kurtosis_max=round(st.kurtosis_max, 3), colinearity_mean=round(sum(cols) / max(1, len(cols)), 3)))
+        s.model.train()
+    def before_fit(self, s:TrainState): self.records = []; self.record(s)
+    def after_step(self, s:TrainState):
+        if s.step % self.every == 0: self.record(s)
+    def after_fit(self, s:TrainState):
+        if not self.records or self.records[-1]['step'] != s.step: self.record(s)
+
+# %% ../nbs/07_losses.ipynb #e6ee2cbb
+OUTLIER_RECIPES = {
+    'stream': dict(arch=dict(img_size=28, patch_size=7, in_chans=1, num_classes=10, embed_dim=128, depth=6, num_heads=8,
+                             class_token=True, global_pool='token'),
+                   config=dict(epochs=6, batch_size=128, lr=1e-3, weight_decay=0.0, label_smoothing=0.0, shift=0, hflip=False,
+                               grad_clip=None)),
+}
