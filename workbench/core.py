@@ -59,7 +59,7 @@ METHODS = Registry('method')                 # pipeline name -> function(model, 
 
 # %% ../nbs/00_core.ipynb #c28f2348
 GRANULARITIES = ('tensor', 'channel', 'token', 'group')
-FORMATS = ('int', 'e4m3', 'e5m2')   # number formats a spec may name; quantizers register the ones they implement
+FORMATS = ('int', 'e4m3', 'e5m2', 'log2', 'logsqrt2')   # number formats a spec may name; quantizers register the ones they implement
 
 # %% ../nbs/00_core.ipynb #513d06ac
 @dataclass(frozen=True)
@@ -97,7 +97,10 @@ class QuantSpec:
         if self.granularity == 'token':
             _check(self.dynamic, 'dynamic', "granularity='token' needs dynamic=True: the number of tokens "
                    "changes between inputs, so per-token scales cannot be fixed at calibration")
-        if self.format != 'int':
+        if self.format in ('log2', 'logsqrt2'):
+            _check(self.bits <= 8, 'bits', f"{self.format!r} levels are powers of two: use at most 8 bits, got {self.bits}")
+            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
+        if self.format in ('e4m3', 'e5m2'):
             _check(self.bits == 8 and self.symmetric, 'format', f"{self.format!r} is an 8-bit signed float format: "
                    f"use bits=8 and symmetric=True (got bits={self.bits}, symmetric={self.symmetric})")
             _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")

@@ -11,7 +11,7 @@ from .core import QuantSpec, QuantConfigError, CalibrationError, QUANTIZERS, CAL
 
 # %% auto #0
 __all__ = ['SCALE_EPS', 'FP8_MAX', 'FP8_DTYPE', 'fake_quant', 'qparams', 'MinMaxObserver', 'PercentileObserver', 'OMSEObserver',
-           'UniformQuantizer', 'fp8_cast', 'FP8Quantizer', 'make_quantizer']
+           'UniformQuantizer', 'fp8_cast', 'FP8Quantizer', 'log_fake_quant', 'LogQuantizer', 'make_quantizer']
 
 # %% ../nbs/01_quantizers.ipynb #33eeb963
 def _fake_quant_nograd(x, scale, zero_point, qmin, qmax):
@@ -289,7 +289,79 @@ def quantize(self:FP8Quantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
 
 QUANTIZERS.register('e4m3', FP8Quantizer); QUANTIZERS.register('e5m2', FP8Quantizer)
 
-# %% ../nbs/01_quantizers.ipynb #18d3f3ca
+# %% ../nbs/01_quantizers.ipynb #77ecb95b
+def _log_levels(spec:QuantSpec)->int:
+    "The largest exponent code k of a log grid (non-zero levels are k = 0..kmax)."
+    return (2**(spec.bits - 1) if spec.symmetric else 2**spec.bits) - 2
+
+def log_fake_quant(x:Tensor, scale:Tensor, spec:QuantSpec)->Tensor:
+    "Quantize-dequantize `x` on the log2 / log√2 grid of `spec` with scale `scale`."
+    r = 1.0 if spec.format == 'log2' else 0.5
+    a = x.abs() / scale if spec.symmetric else x.clamp(min=0) / scale
+    k = torch.round(-torch.log2(a) / r).clamp(min=0)          # log2(0) = -inf -> k = inf -> zero below
+    y = torch.where(k > _log_levels(spec), torch.zeros_like(a), torch.exp2(-k * r)) * scale
+    return y * torch.sign(x) if spec.symmetric else y
+
+class _LogSTE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale, spec):
+        ctx.save_for_backward(x.abs() <= scale)
+        return log_fake_quant(x, scale, spec)
+    @staticmethod
+    def backward(ctx, g): inside, = ctx.saved_tensors; return g * inside, None, None
+
+class LogQuantizer(FP8Quantizer):
+    "Log2 / log√2 quantizer (levels s·2^(-k) or s·2^(-k/2)), with max-|x| scales at any granularity."
+    formats = ('log2', 'logsqrt2')
+
+@patch
+def finish_calibration(self:LogQuantizer):
+    if self.observer is None:
+        raise CalibrationError(f"no calibration data reached this quantizer{self._where()}: is the layer used in "
+                               "the forward pass, and is the calibration data non-empty?")
+    lo, hi = self.observer.range(self.spec)
+    amax = torch.maximum(-lo, hi) if self.spec.symmetric else hi
+    self.scale = amax.float().clamp(min=SCALE_EPS).reshape(self._stat_shape)
+    self.zero_point, self.observer = torch.zeros(self._stat_shape), None
+    return self
+
+@patch
+def _qparams_for(self:LogQuantizer, xv:Tensor)->tuple[Tensor, Tensor]:
+    if not self.spec.dynamic: return UniformQuantizer._qparams_for(self, xv)
+    rows, shape = self._rows(xv.detach())
+    s = rows.abs().amax(-1).clamp(min=SCALE_EPS).reshape(shape)
+    return s, torch.zeros_like(s)
+
+@patch
+def forward(self:LogQuantizer, x:Tensor)->Tensor:
+    if self.mode == 'off' or x.numel() == 0: return x
+    if self.mode == 'calib': self.calibrate(x); return x
+    xv = self._grouped(x); sc, _ = self._qparams_for(xv); sc = sc.to(x.dtype)
+    y = _LogSTE.apply(xv, sc, self.spec) if x.requires_grad and torch.is_grad_enabled() else log_fake_quant(xv, sc, self.spec)
+    return y.reshape(x.shape)
+
+@patch
+def quantize(self:LogQuantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
+    "Codes `q` (int16): unsigned, k for s·2^(-k·r) and kmax+1 for zero; symmetric, sign·(k+1) and 0 for zero."
+    _check_finite(self, x, 'quantize')
+    xv = self._grouped(x.detach().float()); sc, z = self._qparams_for(xv)
+    r, kmax = (1.0 if self.spec.format == 'log2' else 0.5), _log_levels(self.spec)
+    a = xv.abs() / sc if self.spec.symmetric else xv.clamp(min=0) / sc
+    k = torch.round(-torch.log2(a) / r).clamp(min=0, max=kmax + 1)
+    q = torch.where(k > kmax, torch.zeros_like(k), torch.sign(xv) * (k + 1)) if self.spec.symmetric else k
+    return q.to(torch.int16), sc, z
+
+@patch
+def dequantize(self:LogQuantizer, q:Tensor, scale:Tensor, zero_point:Tensor, shape=None)->Tensor:
+    r, kmax = (1.0 if self.spec.format == 'log2' else 0.5), _log_levels(self.spec)
+    q = q.float()
+    if self.spec.symmetric: x = torch.where(q == 0, torch.zeros_like(q), torch.sign(q) * torch.exp2(-(q.abs() - 1) * r)) * scale
+    else: x = torch.where(q > kmax, torch.zeros_like(q), torch.exp2(-q * r)) * scale
+    return x if shape is None else x.reshape(shape)
+
+QUANTIZERS.register('log2', LogQuantizer); QUANTIZERS.register('logsqrt2', LogQuantizer)
+
+# %% ../nbs/01_quantizers.ipynb #999d3b26
 def make_quantizer(spec:QuantSpec, kind:str='act', name:str='')->nn.Module:
     "Build the registered quantizer for `spec.format`."
     if spec.format not in QUANTIZERS:
