@@ -176,13 +176,18 @@ def calibrate(self:UniformQuantizer, x:Tensor):
     self.observer.update(rows)
 
 @patch
-def finish_calibration(self:UniformQuantizer):
-    "Turn what the observer saw into scales and zero points."
-    if self.spec.dynamic: return self
+def _observed_range(self:UniformQuantizer)->tuple[Tensor, Tensor]:
+    "The (lo, hi) range the observer estimated; an error if no calibration data arrived."
     if self.observer is None:
         raise CalibrationError(f"no calibration data reached this quantizer{self._where()}: is the layer used in "
                                "the forward pass, and is the calibration data non-empty?")
-    lo, hi = self.observer.range(self.spec)
+    return self.observer.range(self.spec)
+
+@patch
+def finish_calibration(self:UniformQuantizer):
+    "Turn what the observer saw into scales and zero points."
+    if self.spec.dynamic: return self
+    lo, hi = self._observed_range()
     scale, zero = qparams(lo, hi, self.spec)
     self.scale, self.zero_point = scale.reshape(self._stat_shape), zero.reshape(self._stat_shape)
     self.observer = None
@@ -254,12 +259,19 @@ class FP8Quantizer(UniformQuantizer):
     formats = ('e4m3', 'e5m2')
 
 @patch
+def _amax_scale(self:FP8Quantizer, amax:Tensor)->Tensor:
+    "The scale that maps `amax` onto the format's largest value."
+    return (amax.float() / FP8_MAX[self.spec.format]).clamp(min=SCALE_EPS)
+
+@patch
+def _fake(self:FP8Quantizer, xv:Tensor, scale:Tensor)->Tensor:
+    if xv.requires_grad and torch.is_grad_enabled(): return _FP8STE.apply(xv, scale, self.spec.format)
+    return fp8_cast(xv, scale, self.spec.format)
+
+@patch
 def finish_calibration(self:FP8Quantizer):
-    if self.observer is None:
-        raise CalibrationError(f"no calibration data reached this quantizer{self._where()}: is the layer used in "
-                               "the forward pass, and is the calibration data non-empty?")
-    lo, hi = self.observer.range(self.spec)
-    scale = (torch.maximum(-lo, hi).float() / FP8_MAX[self.spec.format]).clamp(min=SCALE_EPS)
+    lo, hi = self._observed_range()
+    scale = self._amax_scale(torch.maximum(-lo, hi) if self.spec.symmetric else hi)
     self.scale, self.zero_point = scale.reshape(self._stat_shape), torch.zeros(self._stat_shape)
     self.observer = None
     return self
@@ -268,7 +280,7 @@ def finish_calibration(self:FP8Quantizer):
 def _qparams_for(self:FP8Quantizer, xv:Tensor)->tuple[Tensor, Tensor]:
     if not self.spec.dynamic: return UniformQuantizer._qparams_for(self, xv)
     rows, shape = self._rows(xv.detach())
-    s = (rows.abs().amax(-1) / FP8_MAX[self.spec.format]).clamp(min=SCALE_EPS).reshape(shape)
+    s = self._amax_scale(rows.abs().amax(-1)).reshape(shape)
     return s, torch.zeros_like(s)
 
 @patch
@@ -276,8 +288,7 @@ def forward(self:FP8Quantizer, x:Tensor)->Tensor:
     if self.mode == 'off' or x.numel() == 0: return x
     if self.mode == 'calib': self.calibrate(x); return x
     xv = self._grouped(x); sc, _ = self._qparams_for(xv)
-    y = _FP8STE.apply(xv, sc.to(x.dtype), self.spec.format) if x.requires_grad and torch.is_grad_enabled() else fp8_cast(xv, sc.to(x.dtype), self.spec.format)
-    return y.reshape(x.shape)
+    return self._fake(xv, sc.to(x.dtype)).reshape(x.shape)
 
 @patch
 def quantize(self:FP8Quantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
@@ -311,34 +322,16 @@ class _LogSTE(torch.autograd.Function):
     def backward(ctx, g): inside, = ctx.saved_tensors; return g * inside, None, None
 
 class LogQuantizer(FP8Quantizer):
-    "Log2 / log√2 quantizer (levels s·2^(-k) or s·2^(-k/2)), with max-|x| scales at any granularity."
+    "Log2 / log√2 quantizer (levels s·2^(-k) or s·2^(-k/2)), with max-|x| scales at any granularity (calibration, modes and forward from `FP8Quantizer`)."
     formats = ('log2', 'logsqrt2')
 
 @patch
-def finish_calibration(self:LogQuantizer):
-    if self.observer is None:
-        raise CalibrationError(f"no calibration data reached this quantizer{self._where()}: is the layer used in "
-                               "the forward pass, and is the calibration data non-empty?")
-    lo, hi = self.observer.range(self.spec)
-    amax = torch.maximum(-lo, hi) if self.spec.symmetric else hi
-    self.scale = amax.float().clamp(min=SCALE_EPS).reshape(self._stat_shape)
-    self.zero_point, self.observer = torch.zeros(self._stat_shape), None
-    return self
+def _amax_scale(self:LogQuantizer, amax:Tensor)->Tensor: return amax.float().clamp(min=SCALE_EPS)   # the top level is s itself
 
 @patch
-def _qparams_for(self:LogQuantizer, xv:Tensor)->tuple[Tensor, Tensor]:
-    if not self.spec.dynamic: return UniformQuantizer._qparams_for(self, xv)
-    rows, shape = self._rows(xv.detach())
-    s = rows.abs().amax(-1).clamp(min=SCALE_EPS).reshape(shape)
-    return s, torch.zeros_like(s)
-
-@patch
-def forward(self:LogQuantizer, x:Tensor)->Tensor:
-    if self.mode == 'off' or x.numel() == 0: return x
-    if self.mode == 'calib': self.calibrate(x); return x
-    xv = self._grouped(x); sc, _ = self._qparams_for(xv); sc = sc.to(x.dtype)
-    y = _LogSTE.apply(xv, sc, self.spec) if x.requires_grad and torch.is_grad_enabled() else log_fake_quant(xv, sc, self.spec)
-    return y.reshape(x.shape)
+def _fake(self:LogQuantizer, xv:Tensor, scale:Tensor)->Tensor:
+    if xv.requires_grad and torch.is_grad_enabled(): return _LogSTE.apply(xv, scale, self.spec)
+    return log_fake_quant(xv, scale, self.spec)
 
 @patch
 def quantize(self:LogQuantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
