@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 # %% auto #0
-__all__ = ['QUANTIZERS', 'CALIBRATORS', 'METHODS', 'GRANULARITIES', 'FORMATS', 'SLOT_KINDS', 'WorkbenchError', 'QuantConfigError',
-           'CalibrationError', 'NothingToQuantizeError', 'CheckpointError', 'DataNotFoundError', 'Registry',
-           'QuantSpec', 'QuantConfig', 'append_result', 'read_results']
+__all__ = ['QUANTIZERS', 'CALIBRATORS', 'METHODS', 'GRANULARITIES', 'FORMATS', 'INT_GRID_FORMATS', 'BLOCK_FP4_GROUP',
+           'SLOT_KINDS', 'WorkbenchError', 'QuantConfigError', 'CalibrationError', 'NothingToQuantizeError',
+           'CheckpointError', 'DataNotFoundError', 'Registry', 'QuantSpec', 'QuantConfig', 'append_result',
+           'read_results']
 
 # %% ../nbs/00_core.ipynb #d9411469
 class WorkbenchError(Exception):
@@ -59,7 +60,10 @@ METHODS = Registry('method')                 # pipeline name -> function(model, 
 
 # %% ../nbs/00_core.ipynb #c28f2348
 GRANULARITIES = ('tensor', 'channel', 'token', 'group')
-FORMATS = ('int', 'e4m3', 'e5m2', 'log2', 'logsqrt2')   # number formats a spec may name; quantizers register the ones they implement
+FORMATS = ('int', 'e4m3', 'e5m2', 'log2', 'logsqrt2',   # number formats a spec may name; quantizers register the ones they implement
+           'tanq', 'twinlog', 'mxfp4', 'nvfp4', 'binary', 'lsq', 'lsq+', 'noisy')
+INT_GRID_FORMATS = ('int', 'lsq', 'lsq+', 'noisy')        # uniform integer grids (scales found differently)
+BLOCK_FP4_GROUP = {'mxfp4': 32, 'nvfp4': 16}              # values per shared scale, fixed by the formats
 
 # %% ../nbs/00_core.ipynb #513d06ac
 @dataclass(frozen=True)
@@ -104,9 +108,34 @@ class QuantSpec:
             _check(self.bits == 8 and self.symmetric, 'format', f"{self.format!r} is an 8-bit signed float format: "
                    f"use bits=8 and symmetric=True (got bits={self.bits}, symmetric={self.symmetric})")
             _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
-        if self.format == 'int' and self.symmetric:
+        if self.format in INT_GRID_FORMATS and self.symmetric:
             _check(self.bits >= 2, 'bits', "a symmetric integer grid needs at least 2 bits "
-                   "(1 bit leaves only the zero level); use symmetric=False for 1 bit")
+                   "(1 bit leaves only the zero level); use symmetric=False for 1 bit, or format='binary'")
+        if self.format in ('tanq', 'twinlog'):
+            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
+        if self.format == 'tanq':
+            _check(not self.symmetric and 2 <= self.bits <= 8, 'format', "'tanq' quantizes values in [0, s] such as "
+                   f"softmax outputs: use symmetric=False and 2..8 bits (got symmetric={self.symmetric}, bits={self.bits})")
+        if self.format == 'twinlog':
+            _check(self.symmetric and 3 <= self.bits <= 8, 'format', "'twinlog' is a signed format of two log grids: "
+                   f"use symmetric=True and 3..8 bits (got symmetric={self.symmetric}, bits={self.bits})")
+        if self.format in BLOCK_FP4_GROUP:
+            g = BLOCK_FP4_GROUP[self.format]
+            ok = self.bits == 4 and self.symmetric and self.granularity == 'group' and self.group_size == g and self.dynamic
+            _check(ok, 'format', f"{self.format!r} is FP4 (E2M1) with one scale per {g} values computed from the data: use "
+                   f"bits=4, symmetric=True, granularity='group', group_size={g}, dynamic=True")
+        if self.format == 'binary':
+            _check(self.bits == 1 and self.symmetric and self.granularity in ('tensor', 'channel'), 'format',
+                   "'binary' is sign(x) * mean|x|: use bits=1, symmetric=True and granularity 'tensor' or 'channel' "
+                   f"(got bits={self.bits}, symmetric={self.symmetric}, granularity={self.granularity!r})")
+        elif self.bits == 1 and self.format != 'int':
+            _check(False, 'bits', f"1 bit is only possible with format 'int' (unsigned) or 'binary', not {self.format!r}")
+        if self.format in ('lsq', 'lsq+', 'noisy'):
+            _check(not self.dynamic and self.granularity in ('tensor', 'channel'), 'format', f"{self.format!r} keeps "
+                   "static scales per tensor or per channel (learned, or with a fixed noise per channel): use dynamic=False "
+                   f"and granularity 'tensor' or 'channel' (got dynamic={self.dynamic}, granularity={self.granularity!r})")
+        if self.format == 'lsq+':
+            _check(not self.symmetric, 'symmetric', "'lsq+' learns an offset: use symmetric=False ('lsq' is the symmetric one)")
 
     @property
     def qmin(self)->int:

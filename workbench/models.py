@@ -15,10 +15,10 @@ from .core import CheckpointError, WorkbenchError
 from .data import FashionMNIST, fashion_mnist, batches, REPO_DATA, FASHION_MNIST_MEAN, FASHION_MNIST_STD
 
 # %% auto #0
-__all__ = ['FM_VIT_ARCH', 'BACKGROUND', 'REFERENCE_MODELS', 'fm_vit', 'TrainConfig', 'augment', 'TrainState', 'Callback', 'lr_at',
-           'dist_info', 'init_distributed', 'train', 'evaluate', 'file_sha256', 'load_checkpoint', 'save_checkpoint',
-           'reference_card', 'load_reference', 'model_card', 'write_reference', 'train_reference',
-           'train_reference_cli']
+__all__ = ['FM_VIT_ARCH', 'FM_SWIN_ARCH', 'BACKGROUND', 'REFERENCE_MODELS', 'fm_vit', 'fm_swin', 'TrainConfig', 'augment',
+           'TrainState', 'Callback', 'lr_at', 'dist_info', 'init_distributed', 'train', 'evaluate', 'file_sha256',
+           'load_checkpoint', 'save_checkpoint', 'reference_card', 'load_reference', 'model_card', 'write_reference',
+           'train_reference', 'train_reference_cli']
 
 # %% ../nbs/06_models.ipynb #014f0b94
 FM_VIT_ARCH = dict(img_size=28, patch_size=4, in_chans=1, num_classes=10, embed_dim=96, depth=6, num_heads=3,
@@ -29,6 +29,17 @@ def fm_vit(**overrides)->VisionTransformer:
     return VisionTransformer(**{**FM_VIT_ARCH, **overrides})
 
 # %% ../nbs/06_models.ipynb #837d614f
+from timm.models.swin_transformer import SwinTransformer
+
+FM_SWIN_ARCH = dict(img_size=28, patch_size=4, in_chans=1, num_classes=10, window_size=4, embed_dim=64,
+                    depths=(4, 2), num_heads=(2, 4), mlp_ratio=4.0)
+
+def fm_swin(**overrides)->SwinTransformer:
+    "A freshly initialised FM-Swin (`overrides` change the architecture)."
+    arch = {**FM_SWIN_ARCH, **overrides}
+    return SwinTransformer(**{k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()})   # cards store lists
+
+# %% ../nbs/06_models.ipynb #269ef437
 @dataclass
 class TrainConfig:
     "The training recipe; stored in the model card, so that a checkpoint says how it was made."
@@ -45,7 +56,7 @@ class TrainConfig:
     seed: int = 0
     limit: int|None = None         # train on the first `limit` shuffled images only (tests, smoke runs)
 
-# %% ../nbs/06_models.ipynb #037b9ac6
+# %% ../nbs/06_models.ipynb #033635d3
 BACKGROUND = (0 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD   # a black pixel after normalization
 
 def augment(x:Tensor, gen:torch.Generator, shift:int=2, hflip:bool=True)->Tensor:
@@ -62,7 +73,7 @@ def augment(x:Tensor, gen:torch.Generator, shift:int=2, hflip:bool=True)->Tensor
         x = xp[torch.arange(n)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None], rows, cols]
     return x
 
-# %% ../nbs/06_models.ipynb #033635d3
+# %% ../nbs/06_models.ipynb #a48b6fdb
 @dataclass
 class TrainState:
     "What callbacks see: the model, optimizer, current batch, loss terms and position in training."
@@ -86,7 +97,7 @@ class Callback:
     def after_epoch(self, s:TrainState, record:dict): pass
     def after_fit(self, s:TrainState): pass
 
-# %% ../nbs/06_models.ipynb #a05e2d93
+# %% ../nbs/06_models.ipynb #591f2d1e
 def lr_at(step:int, total:int, warmup:int, min_ratio:float)->float:
     "Learning-rate multiplier: linear warm-up over `warmup` steps, then cosine decay to `min_ratio`."
     if step < warmup: return (step + 1) / warmup
@@ -97,7 +108,7 @@ def _atomic_torch_save(obj, path:Path):
     tmp = path.with_name(path.name + '.tmp')
     torch.save(obj, tmp); os.replace(tmp, path)   # a crash never leaves a half-written checkpoint
 
-# %% ../nbs/06_models.ipynb #591f2d1e
+# %% ../nbs/06_models.ipynb #adf2b8bb
 def dist_info()->tuple[int, int]:
     "(rank, world size) of this process; (0, 1) outside torch.distributed."
     d = torch.distributed
@@ -109,7 +120,7 @@ def init_distributed()->tuple[int, int]:
         torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return dist_info()
 
-# %% ../nbs/06_models.ipynb #48ca99ed
+# %% ../nbs/06_models.ipynb #9de012c2
 def train(model:nn.Module,
           data:FashionMNIST,             # training split
           config:TrainConfig|None=None,  # the recipe
@@ -181,7 +192,7 @@ def train(model:nn.Module,
     for cb in callbacks: cb.after_fit(state)
     return history.copy()
 
-# %% ../nbs/06_models.ipynb #db7af49d
+# %% ../nbs/06_models.ipynb #25e8de29
 @torch.no_grad()
 def evaluate(model:nn.Module,
              data,                        # a `FashionMNIST` split, an (x, y) pair of tensors, or an iterable of (x, y) batches
@@ -210,7 +221,7 @@ def evaluate(model:nn.Module,
     if return_logits: res['logits'] = torch.cat(logits)
     return res
 
-# %% ../nbs/06_models.ipynb #25e8de29
+# %% ../nbs/06_models.ipynb #c993ff22
 def file_sha256(path:str|Path)->str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -243,9 +254,11 @@ def save_checkpoint(model:nn.Module, path:str|Path, half:bool=False)->str:
     os.replace(tmp, path)
     return file_sha256(path)
 
-# %% ../nbs/06_models.ipynb #c993ff22
+# %% ../nbs/06_models.ipynb #dbf73fbe
 REFERENCE_MODELS = {
     'fm-vit': dict(builder=fm_vit, arch=FM_VIT_ARCH, file='fm_vit.safetensors', card='fm_vit.json', config=TrainConfig()),
+    'fm-swin': dict(builder=fm_swin, arch=FM_SWIN_ARCH, file='fm_swin.safetensors', card='fm_swin.json',
+                    config=TrainConfig(epochs=12)),
 }
 
 def reference_card(name:str='fm-vit', folder:str|Path|None=None)->dict:
@@ -265,7 +278,7 @@ def load_reference(name:str='fm-vit', folder:str|Path|None=None)->nn.Module:
     model.card = card
     return model.eval()
 
-# %% ../nbs/06_models.ipynb #7ade847e
+# %% ../nbs/06_models.ipynb #7fa5d13f
 def model_card(name:str, model:nn.Module, config:TrainConfig, history:list[dict], sha256:str, test:dict, stats)->dict:
     "The model card of a trained reference model."
     import timm, workbench
@@ -311,11 +324,11 @@ def train_reference(name:str='fm-vit', folder:str|Path|None=None, progress:bool=
     state.unlink(missing_ok=True)
     return card
 
-# %% ../nbs/06_models.ipynb #dbf73fbe
+# %% ../nbs/06_models.ipynb #ce36239c
 from fastcore.script import call_parse, Param
 
 @call_parse
-def train_reference_cli(name:Param("reference model to train", str)='fm-vit',
+def train_reference_cli(name:Param("reference model to train", str, opt=False)='fm-vit',
                         folder:Param("where to write checkpoint and card (default: the repository's data/)", str)=None,
                         epochs:Param("override the recipe's epochs (the card records it)", int)=None):
     "Train a reference model with its recipe and write its checkpoint and model card (also under torchrun)."

@@ -357,6 +357,7 @@ QUANTIZERS.register('log2', LogQuantizer); QUANTIZERS.register('logsqrt2', LogQu
 # %% ../nbs/01_quantizers.ipynb #999d3b26
 def make_quantizer(spec:QuantSpec, kind:str='act', name:str='')->nn.Module:
     "Build the registered quantizer for `spec.format`."
+    if spec.format not in QUANTIZERS: import workbench.formats   # registers the formats of the next notebook
     if spec.format not in QUANTIZERS:
         raise QuantConfigError(f"no quantizer implements format {spec.format!r} yet{f' (slot {name!r})' if name else ''}; "
                                f"implemented: {sorted(QUANTIZERS)}")
