@@ -14,8 +14,8 @@ from .core import (QuantConfig, QuantSpec, QuantConfigError, CalibrationError, N
 from .quantizers import make_quantizer
 
 # %% auto #0
-__all__ = ['ATTENTION_WRAPPERS', 'QuantLinear', 'QuantAttention', 'is_quantized', 'quantizers', 'calibration', 'quantize',
-           'dequantize', 'QuantSummary', 'quant_summary', 'time_forward']
+__all__ = ['ATTENTION_WRAPPERS', 'QuantLinear', 'QuantAttention', 'QuantWindowAttention', 'is_quantized', 'quantizers',
+           'calibration', 'quantize', 'dequantize', 'QuantSummary', 'quant_summary', 'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -85,6 +85,38 @@ class QuantAttention(nn.Module):
 ATTENTION_WRAPPERS = {TimmAttention: QuantAttention}   # exact attention class -> wrapper class
 
 # %% ../nbs/04_quantize.ipynb #4f586569
+from timm.models.swin_transformer import WindowAttention as SwinWindowAttention
+
+class QuantWindowAttention(nn.Module):
+    "timm Swin `WindowAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
+    def __init__(self, attn:SwinWindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        object.__setattr__(self, '_float', attn)
+        self.name, self.num_heads, self.scale, self.window_area = name, attn.num_heads, attn.scale, attn.window_area
+        for n, m in attn.named_children(): setattr(self, n, (children or {}).get(n, m))
+        self.relative_position_bias_table = attn.relative_position_bias_table
+        self.register_buffer('relative_position_index', attn.relative_position_index, persistent=False)
+        for slot in ('q', 'k', 'v', 'probs'):
+            setattr(self, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
+
+    def position_bias(self)->Tensor:
+        "The (1, heads, N, N) relative-position bias of a window."
+        a = self.window_area
+        return self.relative_position_bias_table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1).unsqueeze(0)
+
+    def forward(self, x:Tensor, mask:Tensor|None=None)->Tensor:
+        b, n, _ = x.shape
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+        scores = (self.q_quantizer(q) @ self.k_quantizer(k).transpose(-2, -1)) * self.scale + self.position_bias()
+        if mask is not None:   # (windows, N, N), repeated over the batch
+            w = mask.shape[0]
+            scores = (scores.view(b // w, w, self.num_heads, n, n) + mask.view(1, w, 1, n, n)).view(b, self.num_heads, n, n)
+        probs = self.attn_drop(self.probs_quantizer(scores.softmax(-1)))
+        return self.proj_drop(self.proj((probs @ self.v_quantizer(v)).transpose(1, 2).reshape(b, n, -1)))
+
+ATTENTION_WRAPPERS[SwinWindowAttention] = QuantWindowAttention
+
+# %% ../nbs/04_quantize.ipynb #79cb7b17
 def _planned(model:nn.Module, config:QuantConfig)->list[tuple[nn.Module, str, nn.Module, nn.Module]]:
     "(parent, attribute, original, replacement) for every module the config quantizes."
     if not isinstance(model, nn.Module): raise TypeError(f"quantize needs an nn.Module, got {type(model).__name__}")
@@ -113,7 +145,7 @@ def is_quantized(model:nn.Module)->bool:
     "Does `model` contain workbench quantization wrappers?"
     return any(hasattr(m, '_float') for m in model.modules())
 
-# %% ../nbs/04_quantize.ipynb #edfc4efc
+# %% ../nbs/04_quantize.ipynb #9b564a27
 def quantizers(model:nn.Module)->dict[str, nn.Module]:
     "Every quantizer slot of a quantized model, by slot path (e.g. 'blocks.0.mlp.fc1.input')."
     return {m.name: m for m in model.modules() if hasattr(m, 'spec') and hasattr(m, 'calibrate')}
@@ -132,7 +164,7 @@ def calibration(model:nn.Module):
     finally:
         for q in acts + weights: q.mode, q.observer = 'quant', None
 
-# %% ../nbs/04_quantize.ipynb #79cb7b17
+# %% ../nbs/04_quantize.ipynb #0e1827c1
 def _calib_batches(calib_data, batch_size:int):
     "An iterator over input batches, failing early if there are none."
     if calib_data is None:
@@ -148,7 +180,7 @@ def _calib_batches(calib_data, batch_size:int):
         raise CalibrationError("calibration data is empty: the iterable yielded no batch; pass at least one input")
     return itertools.chain([first], it)
 
-# %% ../nbs/04_quantize.ipynb #9b564a27
+# %% ../nbs/04_quantize.ipynb #be5ca8cc
 def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or anything with nn.Linear layers)
              config:QuantConfig|None=None,# what to quantize and how; default W8A8
              calib_data=None,              # a tensor of inputs, or an iterable of batches (tensors or (x, y) pairs)
@@ -188,7 +220,7 @@ def dequantize(model:nn.Module)->nn.Module:
         if getattr(parent, attr, None) is m: setattr(parent, attr, m._float)
     return model
 
-# %% ../nbs/04_quantize.ipynb #06e8ae56
+# %% ../nbs/04_quantize.ipynb #3a1e0e09
 class QuantSummary(list):
     "One row per quantizer slot; prints as a table."
     def __repr__(self):
@@ -209,7 +241,7 @@ def quant_summary(model:nn.Module)->QuantSummary:
         rows.append(dict(slot=path, spec=str(q.spec), n_scales=q.scale.numel(), scale_min=s.min().item(), scale_max=s.max().item()))
     return QuantSummary(rows)
 
-# %% ../nbs/04_quantize.ipynb #8235cf11
+# %% ../nbs/04_quantize.ipynb #e98066c4
 @torch.no_grad()
 def time_forward(models:dict, x:Tensor, rounds:int=15, warmup:int=2)->dict:
     "Median forward time (s) of each model in `models` on `x`, measured interleaved over `rounds`."
