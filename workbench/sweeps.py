@@ -11,8 +11,9 @@ from .core import append_result, read_results
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'grid', 'run_name', 'run_grid', 'setting', 'results_table',
-           'accuracy_plot', 'speed_check', 'headline', 'headline_cli']
+__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'grid', 'run_name',
+           'run_grid', 'setting', 'results_table', 'accuracy_plot', 'speed_check', 'headline', 'headline_cli',
+           'methods_grid', 'methods_table', 'compare_methods', 'methods_cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
@@ -144,3 +145,57 @@ def headline_cli(out:Param("report folder", str)='report',
                  eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0):
     "The main job: PTQ of FM-ViT at W8A8/W6A6/W4A8/W4A4 with minmax/percentile/OMSE, table + report folder."
     headline(out, eval_limit)
+
+# %% ../nbs/11_sweeps.ipynb #bf019dcb
+METHODS_SETTINGS = ((8, 8), (6, 6), (4, 4), (3, 3))
+METHODS_COMPARED = ('ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq')
+
+def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, settings=METHODS_SETTINGS,
+                 qat_epochs=(1, 3), **fixed)->list[dict]:
+    "The comparison's parameter sets (`fixed` is added to each, e.g. `eval_limit=500`)."
+    ps = [dict(model=m, method=me, w_bits=w, a_bits=a, **fixed) for m in models for me in methods for w, a in settings]
+    ps += [dict(model=m, method='qat', w_bits=4, a_bits=4, epochs=e, **fixed) for m in models for e in qat_epochs]
+    return ps
+
+def _row(r): return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '')
+
+def methods_table(records:list[dict])->str:
+    "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
+    ok = [r for r in records if r.get('status', 'ok') == 'ok']
+    if not ok: return '(no results)'
+    out = []
+    for model in dict.fromkeys(r['model'] for r in ok):
+        rs = [r for r in ok if r['model'] == model]
+        settings = [s for s in (f"W{w}A{a}" for w, a in METHODS_SETTINGS) if any(setting(r) == s for r in rs)]
+        cell = {(_row(r), setting(r)): r for r in rs}
+        out += [f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
+                f"{'method':10}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
+        for row in dict.fromkeys(_row(r) for r in rs):
+            cs = [cell.get((row, s)) for s in settings]
+            w4 = cell.get((row, 'W4A4'))
+            out.append(f"{row:10}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
+                       (f"{w4['method_s']:>10.1f}s{w4['peak_mem_mb']:>9.0f}{w4.get('train_images_seen', 0):>11}" if w4 else ''))
+        out.append('')
+    failed = [r for r in records if r.get('status') == 'failed']
+    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(f"{r.get('model')} {setting(r)} {r.get('method')}: {r['error'][-80:]}" for r in failed))
+    return '\n'.join(out).rstrip()
+
+def compare_methods(out_dir:str|Path='report/methods', params:list[dict]|None=None, progress:bool=True)->list[dict]:
+    "Run the methods grid (resumable), write `results.jsonl`, `runs/` and `summary.md` into `out_dir`, print the table."
+    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    params = params if params is not None else methods_grid()
+    results = out_dir / 'results.jsonl'
+    run_grid(NOTEBOOKS / 'experiments' / 'methods.ipynb', params, results, out_dir / 'runs', progress=progress)
+    records = [r for r in read_results(results) if any(all(r.get(k) == v for k, v in p.items()) for p in params)]
+    table = methods_table(records)
+    (out_dir / 'summary.md').write_text(f"# Methods comparison\n\n```\n{table}\n```\n")
+    print(table)
+    return records
+
+# %% ../nbs/11_sweeps.ipynb #dad02f4d
+@call_parse
+def methods_cli(out:Param("report folder", str)='report/methods',
+                eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0,
+                models:Param("comma-separated reference models", str)='fm-vit,fm-swin'):
+    "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on the reference models; resumable."
+    compare_methods(out, methods_grid(models=tuple(models.split(',')), **({'eval_limit': eval_limit} if eval_limit else {})))
