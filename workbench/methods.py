@@ -122,7 +122,7 @@ def repq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=3
     "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
     return _repq(model, config, calib_data, 'logsqrt2', mean_scale, calib_n)
 
-# %% ../nbs/09_methods.ipynb #4b1b707b
+# %% ../nbs/09_methods.ipynb #5c8672bd
 def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
     "MOSF: mean scale and rounded mean zero point over the channels whose scale is within `k` mean absolute deviations of the median."
     dev = (s - s.median()).abs()
@@ -135,7 +135,7 @@ def dopq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=3
     "DopQ-ViT: RepQ-ViT's reparameterization with the MOSF scale choice and TanQ attention probabilities."
     return _repq(model, config, calib_data, 'tanq', mad_scale, calib_n)
 
-# %% ../nbs/09_methods.ipynb #b220b1e6
+# %% ../nbs/09_methods.ipynb #f02eb793
 def _qwt_hook(block, args, out): return out + block.qwt(args[0])
 
 def remove_qwt(model:nn.Module)->nn.Module:
@@ -191,7 +191,7 @@ def qwt(model:nn.Module, config:QuantConfig, calib_data, base:str='ptq', ridge:f
         model.qwt_fit = fit_qwt(model, fmodel, calib_data, ridge)
     return model
 
-# %% ../nbs/09_methods.ipynb #02c5d1dd
+# %% ../nbs/09_methods.ipynb #6ad2bf87
 def lsq_config(w_bits:int|None, a_bits:int|None, act_granularity:str='tensor', calib:str='percentile')->QuantConfig:
     "LSQ specs for every slot: per-channel weights, LSQ+ activations (per tensor or per channel), unsigned LSQ probabilities."
     g = dict(granularity='channel', axis=-1) if act_granularity == 'channel' else {}
@@ -214,7 +214,7 @@ def qat(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs
         model.eval()
     return model
 
-# %% ../nbs/09_methods.ipynb #6ad2bf87
+# %% ../nbs/09_methods.ipynb #0f19d08d
 class PCADistill(Callback):
     "MSE between the student's and teacher's penultimate features projected on the teacher's top principal components."
     def __init__(self, teacher:nn.Module, mean:Tensor, components:Tensor, weight:float=1.0):
