@@ -29,3 +29,9 @@ def test_unknown_method_lists_valid_names(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="unknown method 'smoothquant'; known: 'dopq-vit', 'gplq'"):
         run(tmp_path, 'bad', method='smoothquant')
     assert read_results(tmp_path / 'methods.jsonl') == []
+
+def test_formats_by_name(tmp_path):
+    rec = run(tmp_path, 'fmt', method='ptq', w_bits=4, a_bits=8, w_format='twinlog', a_format='e4m3', p_format='tanq')[-1]
+    assert (rec['w_format'], rec['a_format'], rec['p_format']) == ('twinlog', 'e4m3', 'tanq') and rec['top1'] > 80
+    with pytest.raises(pm.PapermillExecutionError, match="format 'mxfp4' has 4 bit"):
+        run(tmp_path, 'badfmt', method='ptq', w_bits=8, w_format='mxfp4')

@@ -12,10 +12,10 @@ from .quantizers import (UniformQuantizer, FP8Quantizer, SCALE_EPS, FP8_MAX, fak
                                   make_quantizer, _check_finite)
 
 # %% auto #0
-__all__ = ['TANQ_ALPHA', 'E2M1_LEVELS', 'nearest_level', 'tanq_levels', 'tanq_codes', 'tanq_fake_quant', 'TanQuantizer',
-           'twinlog_levels', 'twinlog_fake_quant', 'twinlog_rhos', 'TwinLogQuantizer', 'e2m1_round', 'block_fp4_scales',
-           'block_fp4_fake_quant', 'BlockFP4Quantizer', 'BinaryQuantizer', 'binarize', 'lsq_fake_quant', 'LSQQuantizer',
-           'NoisyQuantizer']
+__all__ = ['TANQ_ALPHA', 'E2M1_LEVELS', 'FIXED_BITS', 'nearest_level', 'tanq_levels', 'tanq_codes', 'tanq_fake_quant',
+           'TanQuantizer', 'twinlog_levels', 'twinlog_fake_quant', 'twinlog_rhos', 'TwinLogQuantizer', 'e2m1_round',
+           'block_fp4_scales', 'block_fp4_fake_quant', 'BlockFP4Quantizer', 'BinaryQuantizer', 'binarize',
+           'lsq_fake_quant', 'LSQQuantizer', 'NoisyQuantizer', 'format_spec']
 
 # %% ../nbs/02_formats.ipynb #63bbb15a
 def nearest_level(a:Tensor, levels:Tensor)->Tensor:
@@ -294,3 +294,25 @@ def forward(self:NoisyQuantizer, x:Tensor)->Tensor:
     return UniformQuantizer.forward(self, x + n) - n
 
 QUANTIZERS.register('noisy', NoisyQuantizer)
+
+# %% ../nbs/02_formats.ipynb #ac98df0a
+FIXED_BITS = {'e4m3': 8, 'e5m2': 8, 'mxfp4': 4, 'nvfp4': 4, 'binary': 1}
+
+def format_spec(fmt:str, bits:int, kind:str='act', calib:str='percentile')->QuantSpec:
+    "The usual `QuantSpec` of format `fmt` at `bits` for `kind` 'weight', 'act' or 'probs'."
+    from workbench.core import FORMATS
+    if fmt not in FORMATS: raise QuantConfigError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if kind not in ('weight', 'act', 'probs'): raise QuantConfigError(f"kind must be 'weight', 'act' or 'probs', got {kind!r}")
+    if fmt in FIXED_BITS and bits != FIXED_BITS[fmt]:
+        raise QuantConfigError(f"format {fmt!r} has {FIXED_BITS[fmt]} bit(s); got {bits} for the {kind} slots")
+    if fmt in BLOCK_FP4_GROUP:
+        return QuantSpec(4, granularity='group', group_size=BLOCK_FP4_GROUP[fmt], dynamic=True, format=fmt)
+    if fmt == 'tanq' and kind != 'probs': raise QuantConfigError("'tanq' is a grid for values in [0, s]: use it for 'probs'")
+    weight = kind == 'weight'
+    g = dict(granularity='channel', axis=0) if weight else {}
+    if fmt == 'binary': return QuantSpec(1, format='binary', **g)
+    unsigned = (kind == 'probs' and fmt not in ('e4m3', 'e5m2', 'twinlog')) or (kind == 'act' and fmt in ('int', 'lsq+', 'noisy'))
+    if fmt == 'lsq+' and weight: raise QuantConfigError("'lsq+' learns an activation offset; use 'lsq' for weights")
+    if fmt == 'noisy' and weight: raise QuantConfigError("'noisy' (NoisyQuant) adds its noisy bias to activations, not weights")
+    cal = 'minmax' if weight or fmt not in ('int', 'lsq', 'lsq+', 'noisy', 'log2', 'logsqrt2', 'e4m3', 'e5m2', 'twinlog') else calib
+    return QuantSpec(bits, symmetric=not unsigned, format=fmt, calib=cal, **g)
