@@ -1,16 +1,13 @@
 """papermill smoke runs of the methods experiment: every pipeline by name, records, and a clear error for unknown names."""
 import papermill as pm, pytest
 from workbench.core import read_results
+from helpers import run_experiment
 from workbench.sweeps import NOTEBOOKS, methods_table
 
 METHODS_NB = NOTEBOOKS / 'experiments' / 'methods.ipynb'
 SMALL = dict(eval_limit=300, train_limit=256)
 
-def run(tmp_path, name, **params):
-    out = tmp_path / 'methods.jsonl'
-    pm.execute_notebook(str(METHODS_NB), str(tmp_path / f'{name}.ipynb'), parameters=dict(SMALL, out=str(out), **params),
-                        kernel_name='python3', progress_bar=False, cwd=str(METHODS_NB.parent))
-    return read_results(out)
+def run(tmp_path, name, **params): return run_experiment(METHODS_NB, tmp_path, name, 'methods.jsonl', SMALL, **params)
 
 @pytest.mark.parametrize('method', ['repq-vit', 'qwt', 'gplq'])
 def test_method_runs_and_records(tmp_path, method):

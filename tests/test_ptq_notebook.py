@@ -2,6 +2,7 @@
 from pathlib import Path
 import papermill as pm, pytest
 from workbench.core import read_results
+from helpers import run_experiment
 from workbench.sweeps import NOTEBOOKS, run_grid, results_table
 
 PTQ = NOTEBOOKS / 'experiments' / 'ptq.ipynb'
@@ -10,11 +11,7 @@ FIELDS = ('model checkpoint_sha method w_bits a_bits granularity calib_n calib_s
 TIMINGS = {'time_s', 'peak_mem_mb'}
 SMALL = dict(eval_limit=500, calib_n=64)
 
-def run(tmp_path, name, **params):
-    out = tmp_path / 'ptq.jsonl'
-    pm.execute_notebook(str(PTQ), str(tmp_path / f'{name}.ipynb'), parameters=dict(SMALL, out=str(out), **params),
-                        kernel_name='python3', progress_bar=False, cwd=str(PTQ.parent))
-    return read_results(out)
+def run(tmp_path, name, **params): return run_experiment(PTQ, tmp_path, name, 'ptq.jsonl', SMALL, **params)
 
 def test_record_fields_and_same_seed_same_line(tmp_path):
     recs = run(tmp_path, 'a', w_bits=8, a_bits=8, method='percentile', seed=3)

@@ -55,18 +55,23 @@ def _attn_bias(n:int, scores:Tensor, attn_mask:Tensor|None, is_causal:bool)->Ten
     if attn_mask.dtype == torch.bool: return torch.zeros_like(attn_mask, dtype=scores.dtype).masked_fill_(~attn_mask, float('-inf'))
     return attn_mask
 
+def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, children:dict|None):
+    "Give an attention wrapper the original's children (or their quantized replacements) and the four matmul slots."
+    object.__setattr__(wrapper, '_float', attn)   # not a submodule: state-dict keys stay timm's
+    wrapper.name, wrapper.num_heads, wrapper.scale = name, attn.num_heads, attn.scale
+    for n, m in attn.named_children(): setattr(wrapper, n, (children or {}).get(n, m))
+    for slot in ('q', 'k', 'v', 'probs'):
+        setattr(wrapper, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
+
 class QuantAttention(nn.Module):
     "timm `Attention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
     def __init__(self, attn:TimmAttention, config:QuantConfig, name:str='', children:dict|None=None):
         super().__init__()
-        object.__setattr__(self, '_float', attn)
-        self.name, self.num_heads, self.head_dim, self.scale = name, attn.num_heads, attn.head_dim, attn.scale
+        _adopt(self, attn, config, name, children)
+        self.head_dim = attn.head_dim
         self.attn_dim = getattr(attn, 'attn_dim', attn.num_heads * attn.head_dim)
-        for n, m in attn.named_children(): setattr(self, n, (children or {}).get(n, m))
         if not hasattr(self, 'gate'): self.gate = None
         if not hasattr(self, 'norm'): self.norm = nn.Identity()
-        for slot, kind in (('q', 'act'), ('k', 'act'), ('v', 'act'), ('probs', 'act')):
-            setattr(self, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), kind, f'{name}.{slot}'))
 
     def forward(self, x:Tensor, attn_mask:Tensor|None=None, is_causal:bool=False)->Tensor:
         b, n, _ = x.shape
@@ -91,13 +96,10 @@ class QuantWindowAttention(nn.Module):
     "timm Swin `WindowAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
     def __init__(self, attn:SwinWindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
         super().__init__()
-        object.__setattr__(self, '_float', attn)
-        self.name, self.num_heads, self.scale, self.window_area = name, attn.num_heads, attn.scale, attn.window_area
-        for n, m in attn.named_children(): setattr(self, n, (children or {}).get(n, m))
+        _adopt(self, attn, config, name, children)
+        self.window_area = attn.window_area
         self.relative_position_bias_table = attn.relative_position_bias_table
         self.register_buffer('relative_position_index', attn.relative_position_index, persistent=False)
-        for slot in ('q', 'k', 'v', 'probs'):
-            setattr(self, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
 
     def position_bias(self)->Tensor:
         "The (1, heads, N, N) relative-position bias of a window."
