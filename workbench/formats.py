@@ -118,6 +118,7 @@ def calibrate(self:TwinLogQuantizer, x:Tensor):
     FP8Quantizer.calibrate(self, x)
     if not self.spec.dynamic:   # keep a sample for the choice of ρ
         flat = x.detach().float().reshape(-1)
+        if self._seen is not None: flat = torch.cat([self._seen, flat])   # every batch counts, not just the last
         self._seen = flat[torch.randperm(len(flat), generator=torch.Generator().manual_seed(0))[:65536]]
 
 @patch
@@ -152,18 +153,19 @@ def e2m1_round(v:Tensor)->Tensor:
 def block_fp4_scales(xg:Tensor, fmt:str)->Tensor:
     "One scale per block (last dim of the grouped `xg`): E8M0 powers of two (mxfp4) or E4M3 × FP32 (nvfp4)."
     amax = xg.detach().abs().amax(-1, keepdim=True).float()
-    if fmt == 'mxfp4':
-        return torch.where(amax > 0, torch.exp2(torch.floor(torch.log2(amax)) - 2), torch.ones_like(amax)).clamp(2.**-127, 2.**127)
+    if fmt == 'mxfp4':   # frexp: amax = m·2^e with m in [0.5, 1), so floor(log2 amax) = e - 1 exactly
+        e = torch.frexp(amax).exponent.float() - 1
+        return torch.where(amax > 0, torch.exp2(e - 2), torch.ones_like(amax)).clamp(2.**-127, 2.**127)
     tensor_scale = (amax.max() / (6 * FP8_MAX['e4m3'])).clamp(min=SCALE_EPS)
-    block = (amax / 6 / tensor_scale).to(torch.float8_e4m3fn).float() * tensor_scale
-    return torch.where(block > 0, block, torch.ones_like(block))
+    return (amax / 6 / tensor_scale).to(torch.float8_e4m3fn).float() * tensor_scale   # 0 where E4M3 underflows
 
 def block_fp4_fake_quant(x:Tensor, fmt:str)->Tensor:
     "Quantize-dequantize `x` to MXFP4 / NVFP4 along its last dimension (which the block size must divide)."
     g = BLOCK_FP4_GROUP[fmt]
     xg = x.reshape(*x.shape[:-1], x.shape[-1] // g, g)
     sc = block_fp4_scales(xg, fmt).to(x.dtype)
-    return (e2m1_round(xg / sc) * sc).reshape(x.shape)
+    y = e2m1_round(xg / torch.where(sc > 0, sc, torch.ones_like(sc))) * sc   # a zero block scale stores zeros
+    return y.reshape(x.shape)
 
 # %% ../nbs/02_formats.ipynb #035e34e4
 class BlockFP4Quantizer(UniformQuantizer):
@@ -284,6 +286,7 @@ def calibrate(self:NoisyQuantizer, x:Tensor):
 def finish_calibration(self:NoisyQuantizer):
     UniformQuantizer.finish_calibration(self)
     u = torch.rand(self._channels, generator=torch.Generator().manual_seed(self.seed)) - 0.5
+    u = u.to(self.scale.device)
     self.noise = u * self.scale.reshape(-1)[-self._channels:] if self.scale.numel() > 1 else u * self.scale.reshape(())
     return self
 
@@ -293,7 +296,22 @@ def forward(self:NoisyQuantizer, x:Tensor)->Tensor:
     n = self.noise.to(x.dtype)
     return UniformQuantizer.forward(self, x + n) - n
 
+@patch
+def quantize(self:NoisyQuantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
+    "Integer codes of `x + noise`; `dequantize` removes the noise again."
+    return UniformQuantizer.quantize(self, x + self.noise.to(x.dtype))
+
+@patch
+def dequantize(self:NoisyQuantizer, q:Tensor, scale:Tensor, zero_point:Tensor, shape=None)->Tensor:
+    x = UniformQuantizer.dequantize(self, q, scale, zero_point) - self.noise
+    return x if shape is None else x.reshape(shape)
+
 QUANTIZERS.register('noisy', NoisyQuantizer)
+
+def _no_integer_path(self, *args, **kwargs):
+    raise NotImplementedError(f"{type(self).__name__} ({self.spec.format}) has no integer export yet: use the quantizer "
+                              "as a module (fake quantization), or a format with one (int, log2, FP8, TanQ, LSQ, noisy)")
+for _cls in (BlockFP4Quantizer, BinaryQuantizer, TwinLogQuantizer): _cls.quantize = _cls.dequantize = _no_integer_path
 
 # %% ../nbs/02_formats.ipynb #ac98df0a
 FIXED_BITS = {'e4m3': 8, 'e5m2': 8, 'mxfp4': 4, 'nvfp4': 4, 'binary': 1}

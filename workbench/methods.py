@@ -23,6 +23,7 @@ __all__ = ['restoring', 'with_overrides', 'calib_tensor', 'ptq', 'norm_linear_pa
 @contextmanager
 def restoring(model:nn.Module):
     "On any error inside the block, give `model` back exactly as it was (modules, parameters, buffers, mode)."
+    if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
     state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
     attrs = {name: dict(m.__dict__['_parameters']) for name, m in model.named_modules()}
     was_training = model.training
@@ -163,6 +164,7 @@ def _block_io(model:nn.Module, block:nn.Module, xs:list[Tensor])->tuple[Tensor, 
 def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, batch_size:int=64)->list[dict]:
     "Fit and install QwT compensations in `qmodel`'s blocks so their outputs follow `fmodel`'s; returns per-block fit records."
     xs = list(calib_tensor(calib_data).split(batch_size))
+    remove_qwt(qmodel)   # fit from scratch: a compensation already in place would hide the residual
     qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
     if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
     qmodel.eval(); fmodel.eval(); records = []
@@ -247,7 +249,7 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
     if calib_n: xc = xc[:calib_n]
     with restoring(model):
         teacher = copy.deepcopy(model).eval()
-        feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
+        with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
         mean, comps = pca_components(feats, variance)
         a_bits = config.input.bits if config.input else None
         quantize(model, lsq_config(None, a_bits, act_granularity='channel'), xc)                     # stage 1
