@@ -39,9 +39,10 @@ def with_overrides(config:QuantConfig, **changes)->QuantConfig:
     "A copy of `config` with `changes` (slot-path pattern -> spec) added after its own overrides."
     return dataclasses.replace(config, overrides={**config.overrides, **changes})
 
-def calib_tensor(calib_data, batch_size:int=256)->Tensor:
-    "The calibration inputs as one tensor (from a tensor or an iterable of batches)."
-    return torch.cat([x for x in _calib_batches(calib_data, batch_size)])
+def calib_tensor(calib_data, limit:int|None=None, batch_size:int=256)->Tensor:
+    "The calibration inputs as one tensor (from a tensor or an iterable of batches), the first `limit` if given."
+    x = torch.cat([x for x in _calib_batches(calib_data, batch_size)])
+    return x[:limit] if limit else x
 
 # %% ../nbs/09_methods.ipynb #6fb28252
 @METHODS.register('ptq')
@@ -100,8 +101,7 @@ def reparameterize(norm:nn.LayerNorm, linear:nn.Linear, s:Tensor, z:Tensor, choo
 
 # %% ../nbs/09_methods.ipynb #47c2cf55
 def _repq(model:nn.Module, config:QuantConfig, calib_data, probs_format:str, choose, calib_n:int|None=32)->nn.Module:
-    xc = calib_tensor(calib_data)
-    if calib_n: xc = xc[:calib_n]
+    xc = calib_tensor(calib_data, calib_n)
     with restoring(model):
         pairs = norm_linear_pairs(model)
         if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
@@ -148,17 +148,20 @@ def remove_qwt(model:nn.Module)->nn.Module:
             del m.qwt
     return model
 
-def _block_io(model:nn.Module, block:nn.Module, xs:list[Tensor])->tuple[Tensor, Tensor]:
-    "The inputs and outputs of `block` (tokens as rows) when `model` runs on the batches `xs`."
-    ins, outs = [], []
-    def keep(m, a, o):   # returns None: the block's output is left alone
-        ins.append(a[0].detach().reshape(-1, a[0].shape[-1])); outs.append(o.detach().reshape(-1, o.shape[-1]))
-    h = block.register_forward_hook(keep)
+def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor])->list[tuple[Tensor, Tensor]]:
+    "The inputs and outputs of each of `blocks` (tokens as rows) when `model` runs once over the batches `xs`."
+    ins, outs = [[] for _ in blocks], [[] for _ in blocks]
+    def keeper(i):
+        def keep(m, a, o):   # returns None: the block's output is left alone
+            ins[i].append(a[0].detach().reshape(-1, a[0].shape[-1])); outs[i].append(o.detach().reshape(-1, o.shape[-1]))
+        return keep
+    hs = [b.register_forward_hook(keeper(i)) for i, b in enumerate(blocks)]
     try:
         with torch.no_grad():
             for x in xs: model(x)
-    finally: h.remove()
-    return torch.cat(ins), torch.cat(outs)
+    finally:
+        for h in hs: h.remove()
+    return [(torch.cat(i), torch.cat(o)) for i, o in zip(ins, outs)]
 
 @torch.no_grad()
 def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, batch_size:int=64)->list[dict]:
@@ -168,9 +171,10 @@ def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, ba
     qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
     if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
     qmodel.eval(); fmodel.eval(); records = []
-    for i, (bq, bf) in enumerate(zip(qb, fb)):
-        x, yq = _block_io(qmodel, bq, xs)
-        _, yf = _block_io(fmodel, bf, xs)
+    float_out = [y for _, y in _block_io(fmodel, fb, xs)]   # the targets: one pass of the float model
+    for i, bq in enumerate(qb):   # the quantized side goes block by block: earlier compensations change later inputs
+        (x, yq), = _block_io(qmodel, [bq], xs)
+        yf = float_out[i]
         r = (yf - yq).double()
         xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64)], 1)
         g = xa.T @ xa
@@ -245,8 +249,7 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
          variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False, **opts)->nn.Module:
     "GPLQ: LSQ activations trained with CE + PCA feature distillation, then percentile per-channel weights + QwT."
     _needs(train_data, 'gplq')
-    xc = calib_tensor(calib_data)
-    if calib_n: xc = xc[:calib_n]
+    xc = calib_tensor(calib_data, calib_n)
     with restoring(model):
         teacher = copy.deepcopy(model).eval()
         with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
