@@ -22,6 +22,17 @@ fi
 echo "== nbdev_test (every notebook's examples are tests; flags slow/gpu are skipped)"
 nbdev_test --n_workers 2 --timing
 
+# The browser test drives Debian's chromium with Playwright (never a downloaded browser).
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "[setup] installing Debian's chromium for the browser test: apt-get install chromium"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+      || echo "[setup] apt-get install chromium failed: the browser test will fail in CI (skip elsewhere)" >&2
+  else
+    echo "[setup] chromium is missing: 'sudo apt-get install chromium' to run the browser test (it is skipped outside CI)" >&2
+  fi
+fi
+
 echo "== pytest"
 python -m pytest -q tests
 echo "suite wall time: $(( $(date +%s) - start )) s"
