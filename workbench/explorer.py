@@ -391,7 +391,9 @@ class Explorer:
 
     def evaluate(self, wait:bool=False):
         "Quantize a copy of the model with the selected method and measure top-1 (in the background unless `wait`)."
-        if self.error is not None: return
+        if self.error is not None:   # the status line already says what is wrong with the settings
+            if wait: raise self.error
+            return self
         with self._lock: self._gen += 1; gen = self._gen
         c = self.controls
         name, method, specs, label = c['model'].value, c['method'].value, self.specs, _config_label(c)
@@ -421,8 +423,9 @@ class Explorer:
                 if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
                 S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
                                       label=[f'{r[1]:.2f}' for r in rows])
-                lo = min(r[1] for r in rows)   # zoom in: the differences are a few points at most
-                self.figures['top1'].x_range.start = max(0.0, 10 * ((lo - 5) // 10))
+                lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
+                self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
+                self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
             self.last_report = rep
             self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
         if wait: work(); return self
