@@ -18,9 +18,9 @@ from .data import fashion_mnist, calibration_set, FashionMNIST
 import workbench.methods   # registers the method pipelines in METHODS
 
 # %% auto #0
-__all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'ONLY_FOR', 'load_explorer_model', 'ActivationCache',
-           'explorer_specs', 'fake_quantize', 'sqnr_db', 'channel_peaks', 'histogram', 'grid_levels', 'layer_sqnr',
-           'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
+__all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS', 'ONLY_FOR', 'load_explorer_model',
+           'ActivationCache', 'explorer_specs', 'fake_quantize', 'sqnr_db', 'channel_peaks', 'histogram', 'grid_levels',
+           'layer_sqnr', 'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
 
 # %% ../nbs/10_explorer.ipynb #5341b609
 EXPLORER_MODELS = {
@@ -70,7 +70,7 @@ class ActivationCache:
     @torch.no_grad()
     def build(cls, model:nn.Module, x:Tensor)->ActivationCache:
         t0 = time.perf_counter()
-        acts = capture(model, x)
+        acts = capture(model, x, kinds=('block', 'post_ln', 'post_act', 'attn_out', 'probs'))   # not q, k, v
         names = dict(model.named_modules())
         blocks = [n for n, m in names.items() if is_block(m)]
         if not blocks: raise WorkbenchError(f"{type(model).__name__} has no transformer blocks (modules with `attn` and `mlp`)")
@@ -101,7 +101,9 @@ class ActivationCache:
 
 # %% ../nbs/10_explorer.ipynb #caada682
 ACT_GRANULARITIES = ('tensor', 'channel', 'token')   # what the granularity control offers for activations
-ONLY_FOR = {'tanq': ('probs',), 'lsq+': ('act', 'probs'), 'noisy': ('act', 'probs')}   # other slots keep 'int'
+SLOW_FORMATS = ('twinlog',)   # its calibration searches ρ by MSE over every tensor: seconds per change, not for sliders
+ONLY_FOR = {'tanq': ('probs',), 'lsq+': ('act', 'probs'), 'noisy': ('act', 'probs'),   # other slots keep 'int'
+            'mxfp4': ('weight', 'act'), 'nvfp4': ('weight', 'act')}   # blocks of 32/16 values: not across 17 keys
 
 def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='tensor')->dict[str, QuantSpec]:
     "Specs for 'weight', 'act' and 'probs' slots from the explorer's controls (fixed-width formats ignore the bits)."
@@ -116,18 +118,24 @@ def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='t
         a = dataclasses.replace(a, granularity='token', dynamic=True, calib='minmax')
     return dict(weight=w, act=a, probs=p)
 
+from .formats import NoisyQuantizer
+_PLAIN_CALIBRATE = (UniformQuantizer.calibrate, NoisyQuantizer.calibrate)   # calibrate() only feeds the observer
+
 def fake_quantize(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|None=None, key=None)->Tensor:
     "Calibrate a fresh quantizer for `spec` on `x` and return `x` fake-quantized (`ranges`: reuse observed ranges by `key`)."
     q = make_quantizer(spec, 'weight' if kind == 'weight' else 'act')
     # a min/max or percentile range does not depend on the bit width: keep the observer, skip the slow percentile
     reusable = (ranges is not None and key is not None and kind != 'weight' and not spec.dynamic
-                and spec.calib in ('minmax', 'percentile') and type(q).calibrate is UniformQuantizer.calibrate)
+                and spec.calib in ('minmax', 'percentile') and type(q).calibrate in _PLAIN_CALIBRATE)
     rkey = (key, tuple(v for k, v in dataclasses.asdict(spec).items() if k != 'bits'))
     if kind == 'weight': q.calibrate_weight(x)
-    elif reusable and rkey in ranges: q.observer, q._stat_shape = ranges[rkey]; q.finish_calibration()
+    elif spec.dynamic: pass          # scales come from each input: nothing to calibrate
+    elif reusable and rkey in ranges:
+        for k, v in ranges[rkey].items(): setattr(q, k, v)
+        q.finish_calibration()
     else:
         q.calibrate(x)
-        if reusable: ranges[rkey] = (q.observer, q._stat_shape)
+        if reusable: ranges[rkey] = {k: getattr(q, k) for k in ('observer', '_stat_shape', '_channels') if hasattr(q, k)}
         q.finish_calibration()
     q.eval()
     with torch.no_grad(): return q(x)
@@ -193,6 +201,7 @@ def method_report(model:nn.Module, method:str, specs:dict, calib_x:Tensor, eval_
     "Quantize a copy of `model` with `METHODS[method]`, then in-model layer SQNR and top-1 on `eval_data` (x, y)."
     fn = METHODS[method]
     progress = progress or (lambda frac, what: None)
+    if cancelled(): return None
     qmodel = copy.deepcopy(model)
     opts, params = {}, inspect.signature(fn).parameters
     if 'train_data' in params: opts.update(train_data=fashion_mnist('train'), limit=train_limit, epochs=1)
@@ -269,7 +278,7 @@ class Explorer:
         self.eval_data = (x, y)
         self.calib = calib if calib is not None else calibration_set(n_calib, seed)[0]
         self.models, self.caches, self.fp32, self.history = {}, {}, {}, {}
-        self._wcache, self._sqnr, self._lock, self._gen, self._thread = {}, {}, threading.Lock(), 0, None
+        self._wcache, self._sqnr, self._lock, self._gen, self._thread, self._pending = {}, {}, threading.RLock(), 0, None, None
         self.latencies, self.error = [], None
         if isinstance(model, nn.Module): self.models['custom'] = model.eval(); names = ['custom', *EXPLORER_MODELS]
         else:
@@ -277,7 +286,7 @@ class Explorer:
             names = list(EXPLORER_MODELS)
         start = 'custom' if isinstance(model, nn.Module) else model
         methods = list(METHODS)
-        formats = [f for f in FORMATS if f in QUANTIZERS]   # workbench.formats registered its quantizers on import
+        formats = [f for f in FORMATS if f in QUANTIZERS and f not in SLOW_FORMATS]
         style, lay = {'description_width': '90px'}, W.Layout(width='260px')
         self.controls = c = dict(
             model=W.Dropdown(options=names, value=start, description='model', style=style, layout=lay),
@@ -313,9 +322,10 @@ class Explorer:
         b, l = self.controls['block'], self.controls['layer']
         b.max = len(cache.blocks) - 1; b.value = min(b.value, b.max)
         if self._peaks_ref is None: self._peaks_ref = (name, cache.block_peaks())
-        opts = cache.available(b.value)
-        if list(l.options) != opts: l.options = opts
-        if l.value not in opts: l.value = opts[-1]
+        opts, keep = cache.available(b.value), l.value
+        if list(l.options) != opts:
+            l.options = opts   # (resets the value)
+            l.value = keep if keep in opts else opts[-1]
 
     @property
     def cache(self)->ActivationCache: return self.caches[self.controls['model'].value]
@@ -328,13 +338,24 @@ class Explorer:
         self.status.value = f"<span style='color:{'#c0392b' if error else '#555'}'>{msg}</span>"
 
     def _on_change(self, change):
-        try:
-            if change['owner'] is self.controls['model']: self._load_model(change['new'])
-            if change['owner'] is self.controls['block']: self._load_model(self.controls['model'].value)
-        except Exception as e:
-            self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
+        c, owner = self.controls, change['owner']
+        view_only = owner is c['block'] or owner is c['layer']   # what is shown changes, not what is quantized
+        if owner is c['model']:
+            try: self._load_model(change['new'])
+            except Exception as e:   # keep a model that works selected, and say why the other did not load
+                owner.value = change['old']
+                self._set_status(f"cannot load {change['new']!r}: {type(e).__name__}: {e}", error=True)
+                return
+        elif owner is c['block']: self._load_model(c['model'].value)
+        if not view_only: self._invalidate()
         self._update_fast()
-        if change['owner'] not in (self.controls['block'], self.controls['layer']): self._schedule_slow()
+        if not view_only: self._schedule_slow()
+
+    def _invalidate(self):
+        "The settings changed: results still in flight belong to the old ones (dropped), and so do the in-model dots."
+        with self._lock:
+            self._gen += 1
+            self.sources['sqnr_model'].data = dict(layer=[], sqnr=[])
 
     # --- fast path: cached tensors only ---------------------------------------------------------
     def _update_fast(self):
@@ -343,10 +364,10 @@ class Explorer:
         try: specs = self.specs
         except Exception as e:
             self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
-        cache, block, act = self.cache, c['block'].value, c['layer'].value
-        x = cache.tensor(block, act)
-        spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
         try:
+            cache, block, act = self.cache, c['block'].value, c['layer'].value
+            x = cache.tensor(block, act)
+            spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
             xq = fake_quantize(x, spec, ranges=self._wcache, key=(id(cache), block, act))
             skey = (id(cache), *specs.values())
             if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
@@ -376,9 +397,9 @@ class Explorer:
             if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
             S['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
                                   color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
-            S['sqnr_model'].data = dict(layer=[], sqnr=[])
             self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
-            self.figures['hist'].title.text = f'{spec.format} grid: {len(lv)} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
+            n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
+            self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
         self.layer_sqnr, self.levels = sq, levels
         ms = 1e3 * (time.perf_counter() - t0)
         self.latencies.append(ms)
@@ -392,49 +413,68 @@ class Explorer:
     def evaluate(self, wait:bool=False):
         "Quantize a copy of the model with the selected method and measure top-1 (in the background unless `wait`)."
         if self.error is not None:   # the status line already says what is wrong with the settings
+            self._invalidate()
             if wait: raise self.error
             return self
-        with self._lock: self._gen += 1; gen = self._gen
         c = self.controls
-        name, method, specs, label = c['model'].value, c['method'].value, self.specs, _config_label(c)
-        model, cache = self.model(name), self.cache
-        def progress(frac, what):
-            if gen == self._gen: self.progress.value, self.progress_label.value = frac, what
-        def work():
-            try:
-                if name not in self.fp32:
-                    progress(0.01, f'{name}: FP32 top-1')
-                    self.fp32[name] = evaluate(model, self.eval_data)['top1']
-                rep = method_report(model, method, specs, self.calib, self.eval_data, cache,
-                                    progress=progress, cancelled=lambda: gen != self._gen)
-            except Exception as e:
-                if gen == self._gen:
-                    self._set_status(f'{method} failed: {type(e).__name__}: {e}', error=True); self.progress_label.value = 'failed'
-                return
-            if rep is None or gen != self._gen: return
-            self.history[(name, label)] = rep['top1']
+        with self._lock:
+            self._gen += 1
+            job = dict(gen=self._gen, name=c['model'].value, method=c['method'].value, specs=self.specs,
+                       label=_config_label(c), cache=self.cache)
+        if wait: self._run(job); return self
+        with self._lock:   # one worker; a newer request replaces a waiting one
+            self._pending = job
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._worker, daemon=True); self._thread.start()
+        return self
+
+    def _worker(self):
+        while True:
             with self._lock:
-                S = self.sources
-                S['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
-                rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
-                    (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
-                    for (n, l), v in list(self.history.items())[-8:]]
-                factors = [r[0] for r in rows][::-1]
-                if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
-                S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
-                                      label=[f'{r[1]:.2f}' for r in rows])
-                lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
-                self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
-                self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
+                job, self._pending = self._pending, None
+                if job is None: self._thread = None; return
+            self._run(job)
+
+    def _run(self, job:dict):
+        gen, name, method, label = job['gen'], job['name'], job['method'], job['label']
+        current = lambda: gen == self._gen
+        def progress(frac, what):
+            if current(): self.progress.value, self.progress_label.value = frac, what
+        try:
+            model = self.model(name)
+            if name not in self.fp32:
+                progress(0.01, f'{name}: FP32 top-1')
+                self.fp32[name] = evaluate(model, self.eval_data)['top1']
+            rep = method_report(model, method, job['specs'], self.calib, self.eval_data, job['cache'],
+                                progress=progress, cancelled=lambda: not current())
+        except Exception as e:
+            if current():
+                self._set_status(f'{method} failed: {type(e).__name__}: {e}', error=True); self.progress_label.value = 'failed'
+            return
+        if rep is None: return
+        with self._lock:
+            if not current(): return   # the settings changed while it ran
+            self.history[(name, label)] = rep['top1']
+            S = self.sources
+            S['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
+            rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
+                (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
+                for (n, l), v in list(self.history.items())[-8:]]
+            factors = [r[0] for r in rows][::-1]
+            if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
+            S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
+                                  label=[f'{r[1]:.2f}' for r in rows])
+            lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
+            self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
+            self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
             self.last_report = rep
             self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
-        if wait: work(); return self
-        self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
-        return self
 
     def wait(self, timeout:float|None=None):
         "Wait for the background work to finish (for scripts and tests)."
-        if self._thread is not None: self._thread.join(timeout)
+        end = None if timeout is None else time.monotonic() + timeout
+        while (t := self._thread) is not None and (end is None or time.monotonic() < end):
+            t.join(None if end is None else max(0.0, end - time.monotonic()))
         return self
 
     # --- display ----------------------------------------------------------------------------------
