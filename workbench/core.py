@@ -238,13 +238,18 @@ class QuantConfig:
 # %% ../nbs/00_core.ipynb #14674230
 import json, os, warnings
 
+try: import fcntl
+except ImportError: fcntl = None   # Windows: O_APPEND alone
+
 def append_result(path, record:dict):
-    "Append `record` as one JSON line to `path` (atomic append, created with its folder if missing)."
+    "Append `record` as one JSON line to `path` (atomic append under a file lock, created with its folder if missing)."
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     line = (json.dumps(record, sort_keys=True, default=str) + '\n').encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try: os.write(fd, line); os.fsync(fd)
-    finally: os.close(fd)
+    try:
+        if fcntl: fcntl.flock(fd, fcntl.LOCK_EX)   # parallel runs of a sweep append to one file: one line at a time
+        os.write(fd, line); os.fsync(fd)            # one write of the whole line: never a partial line
+    finally: os.close(fd)                           # (closing releases the lock)
 
 def read_results(path)->list[dict]:
     "All records of a JSON-lines results file (an empty list if it does not exist)."

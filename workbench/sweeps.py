@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sweeps.ipynb #a7c9c1d3
 from __future__ import annotations
-import itertools, json, os, time, traceback
+import itertools, json, os, signal, subprocess, sys, threading, time, traceback
 from pathlib import Path
 from tqdm.auto import tqdm
 from .core import append_result, read_results
@@ -12,8 +12,9 @@ import workbench
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'grid', 'run_name',
-           'run_grid', 'setting', 'results_table', 'accuracy_plot', 'speed_check', 'headline', 'headline_cli',
-           'methods_grid', 'methods_table', 'compare_methods', 'methods_cli']
+           'run_one', 'stop_all', 'run_grid', 'setting', 'results_table', 'accuracy_plot', 'speed_check', 'headline',
+           'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli', 'parse_grid',
+           'pivot_table', 'pareto_front', 'report', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
@@ -30,24 +31,103 @@ def run_name(params:dict)->str:
 def _done(records, params):
     return any(r.get('status', 'ok') == 'ok' and all(r.get(k) == v for k, v in params.items()) for r in records)
 
-def run_grid(notebook:str|Path, params:list[dict], out:str|Path, run_dir:str|Path,
-             progress:bool=True, kernel:str='python3', timeout:int|None=None)->list[dict]:
+_CHILDREN: set = set()   # papermill processes of this sweep, ended if the sweep is stopped
+_STOPPING = threading.Event()
+
+def _tail_error(stderr:str, n:int=2000)->str:
+    "The useful end of papermill's error output: from the last exception banner on."
+    k = stderr.rfind('Exception encountered at')
+    return (stderr[k:] if k >= 0 else stderr).strip()[-n:] or 'papermill failed without a message'
+
+def run_one(notebook:str|Path, params:dict, out:str|Path, run_dir:str|Path, kernel:str='python3',
+            timeout:float|None=None)->dict:
+    "Execute `notebook` for one parameter set in its own papermill process; record a failure (the notebook records success)."
+    nb_out = Path(run_dir) / f"{run_name(params)}.ipynb"
+    cmd = [sys.executable, '-m', 'papermill', str(notebook), str(nb_out), '-y', json.dumps(dict(params, out=str(Path(out).resolve()))),
+           '-k', kernel, '--cwd', str(Path(notebook).resolve().parent), '--no-progress-bar', '--log-level', 'ERROR']
+    t0 = time.time()
+    if _STOPPING.is_set(): return dict(params, status='stopped')
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _CHILDREN.add(proc)
+    if _STOPPING.is_set(): _stop(proc)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+        error = None if proc.returncode == 0 else _tail_error(err)
+    except subprocess.TimeoutExpired:
+        _stop(proc); proc.communicate()
+        error = f"timed out after {timeout} s (the whole run; raise `timeout` or make the run smaller)"
+    finally: _CHILDREN.discard(proc)
+    took = round(time.time() - t0, 1)
+    if error is None: return dict(params, status='ok', time_s=took)
+    if _STOPPING.is_set(): return dict(params, status='stopped')   # ended by us: not a failure of the run
+    append_result(out, dict(params, status='failed', error=error, notebook=str(nb_out), time_s=took))
+    return dict(params, status='failed', error=error, time_s=took)
+
+def _stop(proc):
+    "End a papermill process and its kernel (both are in the process group started for it)."
+    try: os.killpg(proc.pid, signal.SIGTERM); proc.wait(5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try: os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError: pass
+
+def stop_all():
+    "End every papermill process this sweep started (called when the sweep is interrupted)."
+    _STOPPING.set()
+    for proc in list(_CHILDREN): _stop(proc)
+
+def _local_dask(workers:int):
+    from distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host='127.0.0.1',
+                           dashboard_address=None, silence_logs=40)
+    return Client(cluster)
+
+def run_grid(notebook:str|Path,          # the parameterized notebook (a cell tagged `parameters`, which takes `out`)
+             params:list[dict],          # one dict per run, e.g. from `grid`
+             out:str|Path,               # the results store: one JSON line per finished run
+             run_dir:str|Path,           # where the executed notebooks go
+             progress:bool=True,
+             kernel:str='python3',
+             timeout:float|None=None,    # seconds for a whole run; past that it is stopped and recorded as failed
+             workers:int=1,              # runs at a time
+             executor='local',           # 'local' (worker threads, each run a process), 'dask', or a distributed.Client
+            )->list[dict]:
     "Run `notebook` for every parameter set not yet in `out`; returns this call's status per run."
-    import papermill as pm
     run_dir, out = Path(run_dir), Path(out); run_dir.mkdir(parents=True, exist_ok=True)
-    statuses = []
-    for p in tqdm(params, desc=f"{Path(notebook).stem} runs", disable=not progress):
-        if _done(read_results(out), p): statuses.append(dict(p, status='skipped')); continue
-        nb_out, t0 = run_dir / f"{run_name(p)}.ipynb", time.time()
-        try:
-            pm.execute_notebook(str(notebook), str(nb_out), parameters=dict(p, out=str(out.resolve())), kernel_name=kernel,
-                                progress_bar=False, cwd=str(Path(notebook).parent), execution_timeout=timeout)
-            statuses.append(dict(p, status='ok', time_s=round(time.time() - t0, 1)))
-        except Exception as e:   # keep going: record the failure, the others still run
-            err = f"{type(e).__name__}: {e}".strip()[-2000:]
-            append_result(out, dict(p, status='failed', error=err, notebook=str(nb_out)))
-            statuses.append(dict(p, status='failed', error=err))
-    return statuses
+    if not Path(notebook).is_file(): raise FileNotFoundError(f"no notebook {notebook}")
+    if not (isinstance(workers, int) and workers >= 1): raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    done = read_results(out)
+    statuses = {i: dict(p, status='skipped') for i, p in enumerate(params) if _done(done, p)}
+    todo = [(i, p) for i, p in enumerate(params) if i not in statuses]
+    bar = tqdm(total=len(todo), desc=f"{Path(notebook).stem} runs", disable=not progress)
+    def finished(i, st):
+        statuses[i] = st; bar.update(1)
+        bar.set_postfix(ok=sum(s['status'] == 'ok' for s in statuses.values()),
+                        failed=sum(s['status'] == 'failed' for s in statuses.values()))
+    args = (str(Path(notebook).resolve()), str(out.resolve()), str(run_dir.resolve()), kernel, timeout)
+    _STOPPING.clear()
+    try:
+        if executor == 'local':
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+            ex = ThreadPoolExecutor(workers)
+            try:
+                futures = {ex.submit(run_one, args[0], p, *args[1:]): i for i, p in todo}
+                for f in as_completed(futures): finished(futures[f], f.result())
+            finally:   # on an interruption: nothing new starts, the runs in flight are ended, then the threads return
+                if _STOPPING.is_set() or sys.exc_info()[0] is not None: ex.shutdown(wait=False, cancel_futures=True); stop_all()
+                ex.shutdown(wait=True)
+        elif executor == 'dask' or hasattr(executor, 'submit'):
+            from distributed import as_completed as dask_completed
+            client = executor if hasattr(executor, 'submit') else _local_dask(workers)
+            try:
+                futures = {client.submit(run_one, args[0], p, *args[1:], pure=False): i for i, p in todo}
+                for f in dask_completed(list(futures)): finished(futures[f], f.result())
+            finally:
+                if client is not executor: client.close(); client.cluster.close()
+        else: raise ValueError(f"executor must be 'local', 'dask' or a distributed.Client, got {executor!r}")
+    except BaseException:   # interrupted (Ctrl-C, a signal): stop the runs in flight; finished results are already stored
+        stop_all(); raise
+    finally: bar.close()
+    return [statuses[i] for i in range(len(params)) if i in statuses]
 
 # %% ../nbs/11_sweeps.ipynb #ab2a6a0f
 def setting(r:dict)->str:
@@ -199,3 +279,134 @@ def methods_cli(out:Param("report folder", str)='report/methods',
                 models:Param("comma-separated reference models", str)='fm-vit,fm-swin'):
     "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on the reference models; resumable."
     compare_methods(out, methods_grid(models=tuple(models.split(',')), **({'eval_limit': eval_limit} if eval_limit else {})))
+
+# %% ../nbs/11_sweeps.ipynb #fd176a72
+def _value(v:str):
+    "'4' -> 4, '0.5' -> 0.5, 'true' -> True, anything else stays a string."
+    for cast in (int, float):
+        try: return cast(v)
+        except ValueError: pass
+    return {'true': True, 'false': False}.get(v.lower(), v)
+
+def parse_grid(flags:list[str]|None=None, grid_file:str|Path|None=None)->list[dict]:
+    "The runs of a sweep: the cartesian product of a YAML grid file and `name=v1,v2` (or `name v1,v2`) flags."
+    import yaml
+    axes = {}
+    if grid_file:
+        spec = yaml.safe_load(Path(grid_file).read_text()) or {}
+        if not isinstance(spec, dict): raise ValueError(f"{grid_file}: a grid file maps parameter names to values or lists of values")
+        axes.update({k: v if isinstance(v, list) else [v] for k, v in spec.items()})
+    for f in flags or []:
+        name, sep, vals = f.partition('=')
+        if not sep or not name: raise ValueError(f"-p takes name=v1,v2 (got {f!r})")
+        axes[name.strip()] = [_value(v.strip()) for v in vals.split(',')]
+    if not axes: raise ValueError("an empty grid: give -p name=v1,v2 flags or a -g grid.yaml file")
+    return grid(**axes)
+
+# %% ../nbs/11_sweeps.ipynb #2cdd56a2
+def pivot_table(records:list[dict])->str:
+    "Per model, rows method (+epochs), columns WxAy setting: top-1 (drop from FP32)."
+    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r]
+    out = []
+    for model in dict.fromkeys(r.get('model', '?') for r in ok):
+        rs = [r for r in ok if r.get('model', '?') == model]
+        settings = list(dict.fromkeys(setting(r) for r in rs))
+        cell = {(_row(r), setting(r)): r for r in rs}
+        out += [f"{model}: FP32 top-1 {rs[0].get('top1_fp32', float('nan')):.2f}%",
+                f"{'method':12}" + ''.join(f"{s:>16}" for s in settings)]
+        for row in dict.fromkeys(_row(r) for r in rs):
+            out.append(f"{row:12}" + ''.join(f"{'-':>16}" if (c := cell.get((row, s))) is None else
+                                            f"{c['top1']:>8.2f} ({-c.get('drop', 0):+.2f})" for s in settings))
+        out.append('')
+    failed = [r for r in records if r.get('status') == 'failed']
+    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(
+        f"{ {k: v for k, v in r.items() if k not in ('error', 'notebook', 'status', 'time_s')} }: {r['error'].splitlines()[-1][:100]}"
+        for r in failed))
+    return '\n'.join(out).rstrip() or '(no results)'
+
+def pareto_front(points:list[tuple[float, float]])->list[int]:
+    "Indices of the points (cost, accuracy) that no other point beats on both (lower cost, higher accuracy)."
+    return [i for i, (c, a) in enumerate(points)
+            if not any((c2 <= c and a2 >= a) and (c2 < c or a2 > a) for c2, a2 in points)]
+
+def report(results:str|Path, out:str|Path|None=None, title:str='workbench report')->Path:
+    "Print the pivot table of a results store and write its HTML page (default: next to it, `report.html`)."
+    from bokeh.plotting import figure
+    from bokeh.models import ColumnDataSource, HoverTool, Div
+    from bokeh.layouts import column
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+    from bokeh.palettes import Category10_10
+    records = read_results(results)
+    if not records: raise ValueError(f"{results}: no records (is it a workbench results file?)")
+    table = pivot_table(records)
+    print(table)
+    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r and 'w_bits' in r]
+    parts = [Div(text=f"<h2>{title}</h2><p>{len(records)} records from <code>{Path(results).name}</code>, "
+                      f"{sum(r.get('status') == 'failed' for r in records)} failed</p><pre>{table}</pre>")]
+    for model in dict.fromkeys(r.get('model', '?') for r in ok):
+        rs = [r for r in ok if r.get('model', '?') == model]
+        parts.append(accuracy_plot(rs, title=f'{model}: top-1 vs bits'))
+        p = figure(height=360, width=720, title=f'{model}: accuracy / cost Pareto front', x_axis_type='log',
+                   x_axis_label='bit operations per multiply, relative to W8A8', y_axis_label='top-1 (%)')
+        pts = [(r['w_bits'] * r['a_bits'] / 64, r['top1']) for r in rs]
+        front = set(pareto_front(pts))
+        src = ColumnDataSource(dict(cost=[c for c, _ in pts], top1=[a for _, a in pts], label=[f"{_row(r)} {setting(r)}" for r in rs],
+                                    color=['#E45756' if i in front else '#9D9D9D' for i in range(len(pts))]))
+        p.scatter('cost', 'top1', source=src, color='color', size=9)
+        fr = sorted(front, key=lambda i: pts[i][0])
+        p.line([pts[i][0] for i in fr], [pts[i][1] for i in fr], color='#E45756', line_width=2, legend_label='Pareto front')
+        p.add_tools(HoverTool(tooltips=[('run', '@label'), ('top-1', '@top1{0.00}'), ('cost', '@cost{0.00}')]))
+        p.legend.location = 'bottom_right'
+        parts.append(p)
+    peaks = [r for r in records if 'peak_abs_act' in r]
+    if peaks:
+        names = list(dict.fromkeys(str(r.get('model') or r.get('loss') or '?') for r in peaks))
+        val = {str(r.get('model') or r.get('loss') or '?'): r['peak_abs_act'] for r in peaks}
+        p = figure(x_range=names, height=300, width=720, title='peak |activation| per model', y_axis_label='max |x|')
+        p.vbar(x=names, top=[val[n] for n in names], width=0.7, color='#4C78A8')
+        parts.append(p)
+    out = Path(out) if out else Path(results).with_name('report.html')
+    out.write_text(file_html(column(*parts), INLINE, title))
+    print(f"report written to {out}")
+    return out
+
+# %% ../nbs/11_sweeps.ipynb #878e81f1
+def main(argv:list[str]|None=None):
+    "`workbench sweep ...` and `workbench report ...` (see `workbench -h`)."
+    import argparse
+    ap = argparse.ArgumentParser(prog='workbench', description='workbench: sweeps of parameterized notebooks, and reports')
+    sub = ap.add_subparsers(dest='command', required=True)
+    sw = sub.add_parser('sweep', help='run a parameterized notebook over a grid (resumable, failures isolated)')
+    sw.add_argument('notebook', help='the notebook (its parameters cell must take `out`)')
+    sw.add_argument('-p', '--param', action='append', default=[], metavar='NAME=V1,V2', help='a grid axis (repeatable)')
+    sw.add_argument('-g', '--grid', help='a YAML file: parameter name -> value or list of values')
+    sw.add_argument('--out', default='sweep/results.jsonl', help='the results store (JSON lines)')
+    sw.add_argument('--runs', default=None, help='folder for the executed notebooks (default: next to --out, runs/)')
+    sw.add_argument('--workers', type=int, default=1, help='runs at a time')
+    sw.add_argument('--timeout', type=float, default=None, help='seconds allowed for each whole run')
+    sw.add_argument('--executor', choices=('local', 'dask'), default='local')
+    sw.add_argument('--kernel', default='python3')
+    rp = sub.add_parser('report', help='print the pivot table of a results store and write its HTML page')
+    rp.add_argument('results'); rp.add_argument('--out', default=None, help='HTML file (default: report.html next to RESULTS)')
+    a = ap.parse_args(argv)
+    if a.command == 'report': report(a.results, a.out); return 0
+    params = parse_grid(a.param, a.grid)
+    runs = a.runs or str(Path(a.out).parent / 'runs')
+    signal.signal(signal.SIGTERM, _interrupt)   # `kill` stops the sweep as Ctrl-C does: runs in flight end, results stay
+    t0 = time.time()
+    try: st = run_grid(a.notebook, params, a.out, runs, timeout=a.timeout, workers=a.workers, executor=a.executor, kernel=a.kernel)
+    except KeyboardInterrupt:
+        print(f"stopped: runs in flight were ended; finished results are in {a.out}; run the same command to resume", file=sys.stderr)
+        return 130
+    counts = {k: sum(s['status'] == k for s in st) for k in ('ok', 'failed', 'skipped')}
+    print(f"{len(st)} runs in {time.time() - t0:.1f} s with {a.workers} worker(s): {counts['ok']} ok, "
+          f"{counts['failed']} failed, {counts['skipped']} already done; results in {a.out}")
+    for s in st:
+        if s['status'] == 'failed': print(f"  failed: {run_name({k: v for k, v in s.items() if k not in ('status', 'error', 'time_s')})}: "
+                                          f"{s['error'].splitlines()[-1][:160]}")
+    return 1 if counts['failed'] else 0
+
+def _interrupt(signum, frame): raise KeyboardInterrupt
+
+def cli(): sys.exit(main())
