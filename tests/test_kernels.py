@@ -13,7 +13,7 @@ from workbench import kernels as K
 pytestmark = pytest.mark.skipif(not K.HAS_TRITON or not K.INTERPRET,
                                 reason="needs triton and TRITON_INTERPRET=1 set before workbench.kernels is imported")
 CASES = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-SMALL_GEMM = dict(BM=16, BN=16, BK=16)
+SMALL_GEMM = dict(BM=16, BN=16, BK=32)   # BK >= 32: int8 tl.dot on GPUs needs it
 
 @pytest.fixture(autouse=True)
 def small_tiles(monkeypatch):
@@ -32,9 +32,11 @@ def data(R, C, seed, scale=3.0):
     if R * C > 3: x.view(-1)[seed % (R * C)] = 1e6 * (1 if seed % 2 else -1)
     return x
 
+DTYPES = st.sampled_from([torch.float32, torch.float32, torch.bfloat16, torch.float16])
+
 @CASES
-@given(shapes, seeds, st.sampled_from(K.GRANULARITIES), st.booleans(), st.sampled_from([2, 4, 8]))
-def test_fake_quantize(shape, seed, gran, symmetric, bits):
+@given(shapes, seeds, st.sampled_from(K.GRANULARITIES), st.booleans(), st.sampled_from([2, 4, 8]), DTYPES)
+def test_fake_quantize(shape, seed, gran, symmetric, bits, dtype):
     R, C = shape
     g = 1 if gran != 'group' else next(d for d in (8, 5, 3, 2, 1) if C % d == 0)
     n = {'tensor': 1, 'row': R, 'column': C, 'group': R * C // g}[gran]
@@ -48,10 +50,16 @@ def test_fake_quantize(shape, seed, gran, symmetric, bits):
         half = (torch.randint(-2 ** bits, 2 ** bits, (R, C), generator=gen) + 0.5) * s[0]
         x = torch.where(torch.rand(R, C, generator=gen) < 0.5, half, x)
     x.view(-1)[0] = qmax * s[0] - z[0] * s[0] if n else 0.0   # exactly the top of the grid
+    if seed % 7 == 0: x.view(-1)[-1] = float('nan')            # NaN stays NaN
+    x = x.to(dtype)
     assert K.backend(x) == 'interpret'
     y = K.fake_quantize(x, s, z, qmin, qmax, gran, g if gran == 'group' else None)
     ref, mask = K.fake_quant_reference(x, s, z, qmin, qmax, gran, g if gran == 'group' else None)
-    assert torch.equal(y, ref)
+    assert y.dtype == dtype and torch.equal(y.isnan(), ref.isnan())
+    assert torch.equal(y.nan_to_num(0.0), ref.to(dtype).nan_to_num(0.0))
+    if dtype != torch.float32: return
+    x = x.nan_to_num(0.0)
+    _, mask = K.fake_quant_reference(x, s, z, qmin, qmax, gran, g if gran == 'group' else None)
     xg = x.clone().requires_grad_()                          # the straight-through gradient
     K.fake_quantize(xg, s, z, qmin, qmax, gran, g if gran == 'group' else None).sum().backward()
     assert torch.equal(xg.grad, mask.float())
@@ -82,7 +90,7 @@ def test_fp8_quantize(shape, seed, fmt, gran):
         s = torch.full((n,), 2.0 ** (seed % 5 - 2))
         mbits = K.FP8_FORMATS[fmt][0]
         gen = torch.Generator().manual_seed(seed + 2)
-        e = torch.randint(-6, 8, (R, C), generator=gen).float()
+        e = torch.randint(K.FP8_FORMATS[fmt][1] - mbits - 2, 9, (R, C), generator=gen).float()   # down into the subnormals
         j = torch.randint(0, 2 ** mbits, (R, C), generator=gen).float()
         tie = torch.exp2(e) * (1 + (2 * j + 1) / 2 ** (mbits + 1)) * s[0] * torch.sign(torch.randn(R, C, generator=gen))
         x = torch.where(torch.rand(R, C, generator=gen) < 0.5, tie, x)
@@ -93,6 +101,8 @@ def test_fp8_quantize(shape, seed, fmt, gran):
 def test_quantize_int8(shape, seed, mode):
     R, C = shape
     x = data(R, C, seed)
+    x[::3] = x[::3].abs() + 0.5                                # all-positive rows (GELU/softmax outputs)
+    x[1::4] = -x[1::4].abs() - 0.5                             # and all-negative ones
     if mode.startswith('token'):
         sym = mode == 'token-sym'
         q, s, z = K.quantize_int8(x, symmetric=sym)
@@ -116,7 +126,8 @@ def test_int8_gemm(M, N, Kdim, seed, per_row_zero, bias):
     z = torch.randint(-128, 128, (M,), generator=g).float() if per_row_zero else float(seed % 7)
     acc = K.int8_gemm(a, w, a_zero=z, tiles=SMALL_GEMM)
     assert acc.dtype == torch.int32 and torch.equal(acc, K.int8_gemm_reference(a, w, a_zero=z))   # exact
-    sa, sw = torch.rand(M, generator=g) * 0.01, torch.rand(N, generator=g) * 0.01
+    sa = torch.rand(M, generator=g) * 0.01 if seed % 2 else torch.rand(1, generator=g) * 0.01   # per row or per tensor
+    sw = torch.rand(N, generator=g) * 0.01
     b = torch.randn(N, generator=g) if bias else None
     y = K.int8_gemm(a, w, sa, sw, b, a_zero=z, tiles=SMALL_GEMM)
     torch.testing.assert_close(y, K.int8_gemm_reference(a, w, sa, sw, b, a_zero=z), rtol=1e-6, atol=1e-6)
@@ -134,6 +145,10 @@ def test_bad_inputs_are_refused_or_handled():
         (lambda: K.int8_gemm(x, x), 'int8'),
         (lambda: K.int8_gemm(torch.zeros(2, 3, dtype=torch.int8), torch.zeros(4, 5, dtype=torch.int8)), 'K=3'),
         (lambda: K.int8_gemm(torch.zeros(2, 3, dtype=torch.int8), torch.zeros(4, 3, dtype=torch.int8), torch.ones(3), torch.ones(4)), 'a_scale'),
+        (lambda: K.int8_gemm(torch.zeros(2, 3, dtype=torch.int8), torch.zeros(4, 3, dtype=torch.int8), w_scale=torch.ones(4)), 'pass a_scale too'),
+        (lambda: K.int8_gemm(torch.zeros(2, 70000, dtype=torch.int8), torch.zeros(4, 70000, dtype=torch.int8), a_zero=3), 'overflow'),
+        (lambda: K.int8_gemm(torch.zeros(2, 3, dtype=torch.int8), torch.zeros(4, 3, dtype=torch.int8), tiles=dict(BK=16)), 'BK >= 32'),
+        (lambda: K.quantize_int8(x, 0.1, 0, 10, 5), 'not an 8-bit grid'),
     ]:
         with pytest.raises(K.KernelInputError, match=msg): call()
     # non-contiguous inputs: copied, and the result is right
@@ -145,4 +160,8 @@ def test_bad_inputs_are_refused_or_handled():
     # zero-size inputs: empty results of the right shape
     assert K.fake_quantize(torch.empty(0, 4), s, z, -127, 127).shape == (0, 4)
     assert K.quantize_int8(torch.empty(0, 4))[0].shape == (0, 4)
+    x3 = torch.randn(3, 5, 40)                                   # 3-d input with group scales: the last dim grouped
+    s3 = torch.rand(15 * 4) + 0.1
+    assert torch.equal(K.fake_quantize(x3, s3, torch.zeros(60), -8, 7, 'group', 10),
+                       K.fake_quant_reference(x3, s3, torch.zeros(60), -8, 7, 'group', 10)[0])
     assert K.int8_gemm(torch.empty(0, 4, dtype=torch.int8), torch.zeros(3, 4, dtype=torch.int8)).shape == (0, 3)

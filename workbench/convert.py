@@ -21,6 +21,7 @@ def _int8_weight_codes(layer:QuantLinear)->tuple[Tensor, Tensor]:
     "int8 weight codes (N, K) and per-output-channel scales (N,) from a calibrated weight slot."
     wq, spec = layer.weight_quantizer, getattr(layer.weight_quantizer, 'spec', None)
     if spec is None: raise ConvertError("the weight slot is empty (not quantized)")
+    if wq.mode != 'quant': raise ConvertError(f"the weight slot is switched off (mode={wq.mode!r}): the layer computes in float")
     if spec.format != 'int' or spec.bits != 8 or not spec.symmetric:
         raise ConvertError(f"weights must be 8-bit symmetric 'int' (got {spec.format} {spec.bits}-bit, symmetric={spec.symmetric})")
     if spec.granularity not in ('tensor', 'channel') or (spec.granularity == 'channel' and spec.axis % 2 != 0):
@@ -32,6 +33,7 @@ def _int8_act_params(layer:QuantLinear)->dict:
     "How the input becomes int8: static per-tensor (scale, zero point, grid) or dynamic per-token."
     aq, spec = layer.input_quantizer, getattr(layer.input_quantizer, 'spec', None)
     if spec is None: raise ConvertError("the input slot is empty: W8A8 needs quantized inputs")
+    if aq.mode != 'quant': raise ConvertError(f"the input slot is switched off (mode={aq.mode!r}): the layer's inputs stay float")
     if spec.format != 'int' or spec.bits != 8:
         raise ConvertError(f"inputs must be 8-bit 'int' (got {spec.format} {spec.bits}-bit)")
     if spec.dynamic and spec.granularity == 'token': return dict(dynamic=True, symmetric=spec.symmetric)
@@ -59,13 +61,17 @@ class IntLinear(nn.Module):
         if not self.dynamic:
             self.register_buffer('act_scale', act['scale'].clone())
             self.register_buffer('act_zero', act['zero'].clone())
-            self.qmin, self.qmax = act['qmin'], act['qmax']
+            self.qmin, self.qmax, self._zero = act['qmin'], act['qmax'], float(act['zero'])   # a float: no GPU sync per call
         object.__setattr__(self, '_float', layer._float)   # `dequantize` puts the float Linear back
 
     def forward(self, x:Tensor)->Tensor:
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
-        else: q, s, z = quantize_int8(x, self.act_scale, self.act_zero.item(), self.qmin, self.qmax)
+        else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
         return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        if not self.dynamic: self._zero = float(self.act_zero)
 
     def _apply(self, fn, recurse=True):
         "`.to(bfloat16)` and friends move the layer but keep its scales and bias in float32 (the epilogue's precision)."

@@ -87,9 +87,16 @@ def _scale_layout(x2:Tensor, scale:Tensor, granularity:str, group_size:int|None,
     return {'tensor': (0, 0, 1), 'row': (1, 0, 1), 'column': (0, 1, 1), 'group': (C // g, 1, g)}[granularity]
 
 def _params(t, x2:Tensor, what:str)->Tensor:
-    t = torch.as_tensor(t, dtype=torch.float32, device=x2.device).reshape(-1).contiguous()
-    if t.device != x2.device: raise KernelInputError(f"{what} is on {t.device}, x on {x2.device}: put them on one device")
-    return t
+    "Scales or zero points as a contiguous float32 vector on `x2`'s device (copied there if need be)."
+    return torch.as_tensor(t, dtype=torch.float32, device=x2.device).reshape(-1).contiguous()
+
+def _check_scales(s:Tensor, what:str='scales'):
+    if not s.is_cuda and not (torch.isfinite(s).all() and (s > 0).all()):   # (on a GPU this check would stall the host)
+        raise KernelInputError(f"{what} must be finite and > 0")
+
+def _store_dtype(x:Tensor):
+    "The dtype a kernel writes: Triton's interpreter truncates float32 to bfloat16, so it writes float32 there and torch rounds."
+    return torch.float32 if x.dtype == torch.bfloat16 and backend(x) == 'interpret' else x.dtype
 
 # %% ../nbs/12_kernels.ipynb #2b2301ea
 if HAS_TRITON:
@@ -97,11 +104,20 @@ if HAS_TRITON:
     def _rint(v):
         r = tl.floor(v + 0.5)
         odd = (r - 2.0 * tl.floor(r * 0.5)) != 0.0
-        return tl.where(((r - v) == 0.5) & odd, r - 1.0, r)
+        r = tl.where(((r - v) == 0.5) & odd, r - 1.0, r)
+        return tl.where(tl.abs(v) >= 8388608.0, v, r)   # from 2^23 on, every float32 is already an integer
+
+    @triton.jit
+    def _div(a, b):
+        return tl.math.div_rn(a, b)   # IEEE division, as torch's: a GPU's plain `/` may be off by an ulp
+
+    @triton.jit
+    def _clamp(v, lo, hi):
+        return tl.minimum(tl.maximum(v, lo, propagate_nan=tl.PropagateNan.ALL), hi, propagate_nan=tl.PropagateNan.ALL)
 
     @triton.jit
     def _tile(R, C, BR: tl.constexpr, BC: tl.constexpr):
-        rows = tl.program_id(0) * BR + tl.arange(0, BR)
+        rows = (tl.program_id(0) * BR + tl.arange(0, BR)).to(tl.int64)   # 64-bit offsets: tensors past 2^31 elements
         cols = tl.program_id(1) * BC + tl.arange(0, BC)
         mask = (rows[:, None] < R) & (cols[None, :] < C)
         return rows, cols, mask, rows[:, None] * C + cols[None, :]
@@ -135,8 +151,8 @@ if HAS_TRITON:
         si = _scale_idx(rows, cols, s_row, s_col, G)
         s = tl.load(s_ptr + si, mask=mask, other=1.0)
         z = tl.load(z_ptr + si, mask=mask, other=0.0)
-        r = _rint(x * (1.0 / s))
-        y = tl.minimum(tl.maximum(r, qmin - z), qmax - z) * s
+        r = _rint(x * _div(1.0, s))
+        y = _clamp(r, qmin - z, qmax - z) * s
         tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=mask)
         if WRITE_MASK:
             inside = ((r + z) >= qmin) & ((r + z) <= qmax)
@@ -150,16 +166,16 @@ def _fake_quant_fwd(x, scale, zero_point, qmin, qmax, granularity, group_size, w
     x2 = _as_rows(x)
     s_row, s_col, g = _scale_layout(x2, torch.as_tensor(scale), granularity, group_size)
     s, z = _params(scale, x2, 'scale'), _params(zero_point, x2, 'zero_point')
-    if not (torch.isfinite(s).all() and (s > 0).all()): raise KernelInputError("scales must be finite and > 0")
+    _check_scales(s)
     if backend(x) == 'torch':
         y, m = fake_quant_reference(x2, s, z, qmin, qmax, granularity, group_size)
         return y.to(x.dtype).reshape(x.shape), m.reshape(x.shape)
     R, C = x2.shape
-    y = torch.empty_like(x2)
+    y = torch.empty_like(x2, dtype=_store_dtype(x2))
     m = torch.empty(x2.shape, dtype=torch.int8, device=x.device) if want_mask else y
     _fake_quant_kernel[_grid(R, C)](x2, y, m, s, z, R, C, s_row, s_col, g, qmin, qmax,
                                     WRITE_MASK=want_mask, **TILE)
-    return y.reshape(x.shape), (m.bool().reshape(x.shape) if want_mask else None)
+    return y.to(x.dtype).reshape(x.shape), (m.bool().reshape(x.shape) if want_mask else None)
 
 class _FakeQuantSTE(torch.autograd.Function):
     @staticmethod
@@ -192,7 +208,8 @@ def log_quant_reference(x:Tensor, scale:Tensor, bits:int=4, sqrt2:bool=False, sy
     xf = x.float()
     a = xf.abs() / scale if symmetric else xf.clamp(min=0) / scale
     k = torch.round(-torch.log2(a) / r).clamp(min=0)
-    y = torch.where(k > kmax, torch.zeros_like(a), torch.exp2(-k * r)) * scale
+    level = torch.exp2(-torch.floor(k * r)) * torch.where(k * r > torch.floor(k * r), 0.70710678118654752, 1.0)  # exact 2^-j (·√½)
+    y = torch.where(k > kmax, torch.zeros_like(a), level) * scale
     return (y * torch.sign(xf) if symmetric else y).to(x.dtype)
 
 if HAS_TRITON:
@@ -201,12 +218,17 @@ if HAS_TRITON:
         rows, cols, mask, offs = _tile(R, C, BR, BC)
         x = tl.load(x_ptr + offs, mask=mask, other=0.0).to(tl.float32)
         s = tl.load(s_ptr)
-        if SYMMETRIC: a = tl.abs(x) / s
-        else: a = tl.maximum(x, 0.0) / s
+        if SYMMETRIC: a = _div(tl.abs(x), s)
+        else: a = _div(tl.maximum(x, 0.0), s)
         safe = tl.where(a > 0, a, 1.0)   # log2(0) = -inf: those values become 0 below
         k = tl.maximum(_rint(-tl.log2(safe) / r), 0.0)
-        y = tl.where((k > kmax) | (a <= 0), 0.0, tl.exp2(-k * r)) * s
+        # 2^(-k·r): an exact power of two built from its bits, times √½ for odd k on the log√2 grid (GPU exp2 is approximate)
+        j = tl.minimum(tl.floor(k * r), 149.0).to(tl.int32)
+        pow2 = tl.where(j <= 126, (127 - j) << 23, 1 << tl.maximum(149 - j, 0)).to(tl.float32, bitcast=True)  # 2^-j, exact
+        level = pow2 * tl.where(k * r > tl.floor(k * r), 0.70710678118654752, 1.0)
+        y = tl.where((k > kmax) | (a <= 0), 0.0, level) * s
         if SYMMETRIC: y = tl.where(x < 0, -y, y)
+        y = tl.where(x != x, x, y)       # NaN stays NaN
         tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=mask)
 
 def log_quantize(x:Tensor, scale:Tensor|float, bits:int=4, sqrt2:bool=False, symmetric:bool=False)->Tensor:
@@ -217,13 +239,13 @@ def log_quantize(x:Tensor, scale:Tensor|float, bits:int=4, sqrt2:bool=False, sym
     x2 = _as_rows(x)
     s = _params(scale, x2, 'scale')
     if s.numel() != 1: raise KernelInputError(f"log_quantize takes one scale per tensor, got {s.numel()}")
-    if not (torch.isfinite(s).all() and (s > 0).all()): raise KernelInputError("scale must be finite and > 0")
+    _check_scales(s, 'scale')
     if backend(x) == 'torch': return log_quant_reference(x, s, bits, sqrt2, symmetric)
     R, C = x2.shape
-    y = torch.empty_like(x2)
+    y = torch.empty_like(x2, dtype=_store_dtype(x2))
     kmax = (2 ** (bits - 1) if symmetric else 2 ** bits) - 2
     _log_quant_kernel[_grid(R, C)](x2, y, s, R, C, 0.5 if sqrt2 else 1.0, float(kmax), SYMMETRIC=symmetric, **TILE)
-    return y.reshape(x.shape)
+    return y.to(x.dtype).reshape(x.shape)
 
 def near_log_tie(x:Tensor, scale, sqrt2:bool=False, symmetric:bool=False, tol:float=1e-5)->Tensor:
     "Where `-log2(|x|/s)/r` is within `tol` of a half-integer: both neighbours are correct roundings there."
@@ -249,7 +271,7 @@ if HAS_TRITON:
         rows, cols, mask, offs = _tile(R, C, BR, BC)
         x = tl.load(x_ptr + offs, mask=mask, other=0.0).to(tl.float32)
         s = tl.load(s_ptr + _scale_idx(rows, cols, s_row, s_col, 1), mask=mask, other=1.0)
-        v = tl.minimum(tl.maximum(x / s, -FMAX), FMAX)
+        v = _clamp(_div(x, s), -FMAX, FMAX)
         e = ((v.to(tl.int32, bitcast=True) >> 23) & 0xFF) - 127          # the binade of v (float32 exponent)
         e = tl.maximum(e, EMIN)                                           # subnormals share the smallest spacing
         step = ((e - MBITS + 127) << 23).to(tl.float32, bitcast=True)     # 2^(e - MBITS), built exactly
@@ -265,13 +287,13 @@ def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='
     x2 = _as_rows(x)
     s_row, s_col, _ = _scale_layout(x2, torch.as_tensor(scale), granularity, None)
     s = _params(scale, x2, 'scale')
-    if not (torch.isfinite(s).all() and (s > 0).all()): raise KernelInputError("scales must be finite and > 0")
+    _check_scales(s)
     if backend(x) == 'torch': return fp8_reference(x, s, fmt, granularity)
     R, C = x2.shape
-    y = torch.empty_like(x2)
+    y = torch.empty_like(x2, dtype=_store_dtype(x2))
     mb, emin, fmax, _ = FP8_FORMATS[fmt]
     _fp8_kernel[_grid(R, C)](x2, y, s, R, C, s_row, s_col, MBITS=mb, EMIN=emin, FMAX=fmax, **TILE)
-    return y.reshape(x.shape)
+    return y.to(x.dtype).reshape(x.shape)
 
 # %% ../nbs/12_kernels.ipynb #c8999f6f
 def quantize_int8_reference(x:Tensor, scale:Tensor|float|None=None, zero_point:float=0.0, qmin:int=-128, qmax:int=127,
@@ -299,12 +321,12 @@ if HAS_TRITON:
         rows, cols, mask, offs = _tile(R, C, BR, BC)
         x = tl.load(x_ptr + offs, mask=mask, other=0.0).to(tl.float32)
         s = tl.load(s_ptr)
-        q = tl.minimum(tl.maximum(_rint(x * (1.0 / s)) + z, qmin), qmax) - shift
+        q = _clamp(_rint(x * _div(1.0, s)) + z, qmin, qmax) - shift
         tl.store(q_ptr + offs, q.to(tl.int8), mask=mask)
 
     @triton.jit
     def _quant_token_kernel(x_ptr, q_ptr, s_ptr, z_ptr, R, C, SYMMETRIC: tl.constexpr, BR: tl.constexpr, BC: tl.constexpr):
-        rows = tl.program_id(0) * BR + tl.arange(0, BR)
+        rows = (tl.program_id(0) * BR + tl.arange(0, BR)).to(tl.int64)
         lo = tl.zeros((BR,), dtype=tl.float32)   # padding reads 0, which the range includes anyway
         hi = tl.zeros((BR,), dtype=tl.float32)
         for c0 in range(0, C, BC):               # pass 1: each row's range
@@ -314,16 +336,16 @@ if HAS_TRITON:
             lo = tl.minimum(lo, tl.min(x, axis=1))
             hi = tl.maximum(hi, tl.max(x, axis=1))
         if SYMMETRIC:
-            s = tl.maximum(tl.maximum(-lo, hi) / 127.0, 1e-8)
+            s = tl.maximum(_div(tl.maximum(-lo, hi), 127.0), 1e-8)
             z = tl.zeros((BR,), dtype=tl.float32)
             qlo, qhi, shift = -127.0, 127.0, 0.0
         else:
-            s = tl.maximum((hi - lo) / 255.0, 1e-8)
-            z = tl.minimum(tl.maximum(-_rint(lo / s), 0.0), 255.0)
+            s = tl.maximum(_div(hi - lo, 255.0), 1e-8)
+            z = tl.minimum(tl.maximum(-_rint(_div(lo, s)), 0.0), 255.0)
             qlo, qhi, shift = 0.0, 255.0, 128.0
         tl.store(s_ptr + rows, s, mask=rows < R)
         tl.store(z_ptr + rows, z - shift, mask=rows < R)
-        inv = 1.0 / s
+        inv = _div(1.0, s)
         for c0 in range(0, C, BC):               # pass 2: quantize
             cols = c0 + tl.arange(0, BC)
             mask = (rows[:, None] < R) & (cols[None, :] < C)
@@ -339,17 +361,19 @@ def quantize_int8(x:Tensor,                      # float activations, any shape 
                   )->tuple[Tensor, Tensor, float|Tensor]:
     "int8 codes `q` (x's shape), scales (1 or one per row) and zero point(s) `z`, with `x ≈ (q - z) * scale`."
     _check_float(x)
-    if not (qmin >= -128 and qmax <= 255 and qmax - qmin <= 255 and (qmin >= 0 or qmax <= 127)):
+    if not (qmin < qmax and qmin >= -128 and qmax <= 255 and qmax - qmin <= 255 and (qmin >= 0 or qmax <= 127)):
         raise KernelInputError(f"[{qmin}, {qmax}] is not an 8-bit grid: use -128..127 (signed) or 0..255 (unsigned)")
     if scale is not None and float(zero_point) != round(float(zero_point)):
         raise KernelInputError(f"zero_point must be an integer value, got {zero_point}")
     if x.numel() == 0:
-        return torch.empty(x.shape, dtype=torch.int8, device=x.device), torch.ones(1), float(zero_point)
+        rows = x.shape[0] if x.ndim == 2 else 0
+        return (torch.empty(x.shape, dtype=torch.int8, device=x.device),
+                torch.ones(1 if scale is not None else rows, device=x.device), float(zero_point))
     x2 = _as_rows(x)
     if scale is not None:
         s = _params(scale, x2, 'scale')
         if s.numel() != 1: raise KernelInputError(f"a static scale is per tensor (1 value), got {s.numel()}")
-        if not (torch.isfinite(s).all() and (s > 0).all()): raise KernelInputError("scale must be finite and > 0")
+        _check_scales(s, 'scale')
     if backend(x) == 'torch': return quantize_int8_reference(x, scale, zero_point, qmin, qmax, symmetric)
     R, C = x2.shape
     q = torch.empty(x2.shape, dtype=torch.int8, device=x.device)
@@ -379,8 +403,8 @@ if HAS_TRITON:
     def _int8_gemm_kernel(a_ptr, w_ptr, y_ptr, as_ptr, ws_ptr, wsum_ptr, b_ptr, az_ptr, M, N, K, as_stride, az_stride,
                           EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr,
                           BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
-        rm = tl.program_id(0) * BM + tl.arange(0, BM)
-        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        rm = (tl.program_id(0) * BM + tl.arange(0, BM)).to(tl.int64)   # 64-bit offsets for large M·K, N·K, M·N
+        rn = (tl.program_id(1) * BN + tl.arange(0, BN)).to(tl.int64)
         rk = tl.arange(0, BK)
         acc = tl.zeros((BM, BN), dtype=tl.int32)
         for k0 in range(0, K, BK):
@@ -423,6 +447,11 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
     lead, K, N = a.shape[:-1], a.shape[-1], w.shape[0]
     a2 = a.reshape(-1, K).contiguous(); w = w.contiguous(); M = a2.shape[0]
     epilogue = a_scale is not None
+    if not epilogue and (w_scale is not None or bias is not None):
+        raise KernelInputError("w_scale and bias are applied with a_scale: pass a_scale too, or neither for the int32 result")
+    T = {**GEMM_TILES, **(tiles or {})}
+    if T['BM'] < 16 or T['BN'] < 16 or T['BK'] < 32:
+        raise KernelInputError(f"tiles need BM, BN >= 16 and BK >= 32 (int8 tl.dot on GPUs), got {T}")
     if epilogue:
         if w_scale is None: raise KernelInputError("a_scale needs w_scale too (per output channel)")
         a_scale = _params(a_scale, a2, 'a_scale'); w_scale = _params(w_scale, a2, 'w_scale')
@@ -437,15 +466,21 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
         return out.reshape(*lead, N)
     az = torch.as_tensor(a_zero, dtype=torch.float32, device=a.device).reshape(-1)
     if az.numel() not in (1, M): raise KernelInputError(f"a_zero needs 1 or {M} values (one per row), got {az.numel()}")
-    if not torch.equal(az, az.round()): raise KernelInputError("a_zero must hold integer values")
-    if backend(a) == 'torch': return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype).reshape(*lead, N)
+    if not a.is_cuda and not torch.equal(az, az.round()): raise KernelInputError("a_zero must hold integer values")
+    zero = isinstance(a_zero, (int, float)) and a_zero == 0
+    if K > (2**31 - 1) // (128 * (128 if zero else 256)):   # |a - z| <= 128 (255 with a zero point) and |w| <= 128
+        raise KernelInputError(f"K={K} could overflow the int32 accumulator; split the reduction into chunks of at most "
+                               f"{(2**31 - 1) // (128 * (128 if zero else 256))}")
     if w_sum is None: w_sum = w.to(torch.int32).sum(1).to(torch.int32)
-    y = torch.empty(M, N, dtype=out_dtype if epilogue else torch.int32, device=a.device)
-    T = {**GEMM_TILES, **(tiles or {})}
+    elif w_sum.dtype != torch.int32 or w_sum.numel() != N or w_sum.device != w.device:
+        raise KernelInputError(f"w_sum must be the int32 row sums of w ({N} values on {w.device}), got {w_sum.dtype} x {w_sum.numel()}")
+    if backend(a) == 'torch': return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype).reshape(*lead, N)
+    store = torch.float32 if out_dtype == torch.bfloat16 and backend(a) == 'interpret' else out_dtype   # see _store_dtype
+    y = torch.empty(M, N, dtype=store if epilogue else torch.int32, device=a.device)
     dummy = y
     _int8_gemm_kernel[(triton.cdiv(M, T['BM']), triton.cdiv(N, T['BN']))](
         a2, w, y, a_scale if epilogue else dummy, w_scale if epilogue else dummy, w_sum,
         bias if (epilogue and bias is not None) else dummy, az.to(torch.int32), M, N, K,
         (1 if a_scale.numel() == M and M > 1 else 0) if epilogue else 0, 1 if az.numel() == M and M > 1 else 0,
         EPILOGUE=epilogue, HAS_BIAS=bias is not None, **T)
-    return y.reshape(*lead, N)
+    return (y.to(out_dtype) if epilogue else y).reshape(*lead, N)
