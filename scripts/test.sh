@@ -19,6 +19,8 @@ if [ -n "$changed" ]; then
   exit 1
 fi
 
+python scripts/docs.py --check-readme   # README.md is generated from nbs/index.ipynb
+
 echo "== nbdev_test (every notebook's examples are tests; flags slow/gpu are skipped)"
 nbdev_test --n_workers 2 --timing
 

@@ -35,7 +35,7 @@ def data(R, C, seed, scale=3.0):
 DTYPES = st.sampled_from([torch.float32, torch.float32, torch.bfloat16, torch.float16])
 
 @CASES
-@given(shapes, seeds, st.sampled_from(K.GRANULARITIES), st.booleans(), st.sampled_from([2, 4, 8]), DTYPES)
+@given(shapes, seeds, st.sampled_from(K.SCALE_LAYOUTS), st.booleans(), st.sampled_from([2, 4, 8]), DTYPES)
 def test_fake_quantize(shape, seed, gran, symmetric, bits, dtype):
     R, C = shape
     g = 1 if gran != 'group' else next(d for d in (8, 5, 3, 2, 1) if C % d == 0)

@@ -19,8 +19,8 @@ import workbench.methods   # registers the method pipelines in METHODS
 
 # %% auto #0
 __all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS', 'ONLY_FOR', 'load_explorer_model',
-           'ActivationCache', 'explorer_specs', 'fake_quantize', 'sqnr_db', 'channel_peaks', 'histogram', 'grid_levels',
-           'layer_sqnr', 'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
+           'ActivationCache', 'explorer_specs', 'fake_quantize_spec', 'sqnr_db', 'channel_peaks', 'histogram',
+           'grid_levels', 'layer_sqnr', 'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
 
 # %% ../nbs/10_explorer.ipynb #5341b609
 EXPLORER_MODELS = {
@@ -121,7 +121,7 @@ def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='t
 from .formats import NoisyQuantizer
 _PLAIN_CALIBRATE = (UniformQuantizer.calibrate, NoisyQuantizer.calibrate)   # calibrate() only feeds the observer
 
-def fake_quantize(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|None=None, key=None)->Tensor:
+def fake_quantize_spec(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|None=None, key=None)->Tensor:
     "Calibrate a fresh quantizer for `spec` on `x` and return `x` fake-quantized (`ranges`: reuse observed ranges by `key`)."
     q = make_quantizer(spec, 'weight' if kind == 'weight' else 'act')
     # a min/max or percentile range does not depend on the bit width: keep the observer, skip the slow percentile
@@ -170,12 +170,12 @@ def layer_sqnr(cache:ActivationCache, specs:dict, memo:dict|None=None)->dict[str
     out, memo = {}, {} if memo is None else memo   # memo: quantized weights and observed ranges, reused across calls
     for name, (w, b, y) in cache.linears.items():
         key = (id(cache), name, specs['weight'])
-        if key not in memo: memo[key] = fake_quantize(w, specs['weight'], 'weight')
-        xq = fake_quantize(cache.acts[f'{name}.input'], specs['act'], ranges=memo, key=(id(cache), name))
+        if key not in memo: memo[key] = fake_quantize_spec(w, specs['weight'], 'weight')
+        xq = fake_quantize_spec(cache.acts[f'{name}.input'], specs['act'], ranges=memo, key=(id(cache), name))
         out[name] = sqnr_db(y, nn.functional.linear(xq, memo[key], b))
         probs = name.rsplit('.', 1)[0] + '.probs'
         if name.endswith('attn.qkv') and probs in cache.acts:
-            pq = fake_quantize(cache.acts[probs], specs['probs'], ranges=memo, key=(id(cache), probs))
+            pq = fake_quantize_spec(cache.acts[probs], specs['probs'], ranges=memo, key=(id(cache), probs))
             out[probs] = sqnr_db(cache.acts[probs], pq)
     return out
 
@@ -368,7 +368,7 @@ class Explorer:
             cache, block, act = self.cache, c['block'].value, c['layer'].value
             x = cache.tensor(block, act)
             spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
-            xq = fake_quantize(x, spec, ranges=self._wcache, key=(id(cache), block, act))
+            xq = fake_quantize_spec(x, spec, ranges=self._wcache, key=(id(cache), block, act))
             skey = (id(cache), *specs.values())
             if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
             sq = self._sqnr[skey]

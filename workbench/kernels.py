@@ -17,7 +17,7 @@ except ImportError:   # e.g. macOS: every function below still works, on its tor
     triton = tl = None; HAS_TRITON = False
 
 # %% auto #0
-__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'GRANULARITIES', 'TILE', 'FP8_FORMATS', 'GEMM_TILES', 'available_backends',
+__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'GEMM_TILES', 'available_backends',
            'backend', 'use_backend', 'KernelInputError', 'fake_quant_reference', 'fake_quantize', 'log_quant_reference',
            'log_quantize', 'near_log_tie', 'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8',
            'int8_gemm_reference', 'int8_gemm']
@@ -59,7 +59,7 @@ class KernelInputError(WorkbenchError, ValueError):
     "A kernel was given a tensor it cannot use (dtype, shape, device); the message says what it needs."
 
 FLOAT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
-GRANULARITIES = ('tensor', 'row', 'column', 'group')   # row: per token / per output channel; column: per input channel
+SCALE_LAYOUTS = ('tensor', 'row', 'column', 'group')   # row: per token / per output channel; column: per input channel
 
 def _check_float(x:Tensor, what:str='x'):
     if not isinstance(x, Tensor): raise KernelInputError(f"{what} must be a torch.Tensor, got {type(x).__name__}")
@@ -74,7 +74,7 @@ def _as_rows(x:Tensor)->Tensor:
 def _scale_layout(x2:Tensor, scale:Tensor, granularity:str, group_size:int|None, what:str='scale')->tuple[int, int, int]:
     "Strides (per row, per column group) and group size that find each element's scale: idx = r*s_row + (c // g)*s_col."
     R, C = x2.shape
-    if granularity not in GRANULARITIES: raise KernelInputError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
+    if granularity not in SCALE_LAYOUTS: raise KernelInputError(f"granularity must be one of {SCALE_LAYOUTS}, got {granularity!r}")
     g = 1
     if granularity == 'group':
         if not isinstance(group_size, int) or group_size <= 0 or C % group_size:
