@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sweeps.ipynb #a7c9c1d3
 from __future__ import annotations
-import itertools, json, os, signal, subprocess, sys, threading, time, traceback
+import itertools, json, os, signal, subprocess, sys, threading, time
 from pathlib import Path
 from tqdm.auto import tqdm
 from .core import append_result, read_results
