@@ -10,15 +10,26 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['LINEAR_KINDS', 'is_block', 'capture', 'kind_of', 'TensorStats', 'tensor_stats', 'ActivationStats', 'activation_stats',
-           'top_singular', 'PairColinearity', 'pair_colinearity', 'block_pairs', 'colinearity']
+__all__ = ['LINEAR_KINDS', 'DIFFUSERS_LINEAR_KINDS', 'linear_kind', 'is_block', 'capture', 'kind_of', 'TensorStats',
+           'tensor_stats', 'ActivationStats', 'activation_stats', 'top_singular', 'PairColinearity', 'pair_colinearity',
+           'block_pairs', 'colinearity']
 
 # %% ../nbs/03_observe.ipynb #a6d5aa6d
 LINEAR_KINDS = {'qkv': 'post_ln', 'fc1': 'post_ln', 'fc2': 'post_act', 'proj': 'attn_out'}
+DIFFUSERS_LINEAR_KINDS = {'attn1.to_q': 'post_ln', 'attn1.to_k': 'post_ln', 'attn1.to_v': 'post_ln',
+                          'attn1.to_out.0': 'attn_out', 'ff.net.0.proj': 'post_ln', 'ff.net.2': 'post_act',
+                          'norm1.linear': 'adaln'}
+
+def linear_kind(name:str)->str|None:
+    "The kind of the input of the Linear layer at `name`, or None if it is not one `capture` keeps."
+    for suffix, kind in DIFFUSERS_LINEAR_KINDS.items():
+        if name.endswith('.' + suffix) or name == suffix: return kind
+    return LINEAR_KINDS.get(name.rsplit('.', 1)[-1])
 
 def is_block(m:nn.Module)->bool:
-    "A transformer block: a module with both an `attn` and an `mlp` child."
-    return isinstance(getattr(m, 'attn', None), nn.Module) and isinstance(getattr(m, 'mlp', None), nn.Module)
+    "A transformer block: a module with an `attn` and an `mlp` child (timm), or an `attn1` and an `ff` child (diffusers)."
+    has = lambda a: isinstance(getattr(m, a, None), nn.Module)
+    return (has('attn') and has('mlp')) or (has('attn1') and has('ff'))
 
 def _linear_weight(m): return getattr(m, 'weight', None)
 
@@ -30,8 +41,8 @@ def _qkv_split(attn:nn.Module, qkv:Tensor):
 
 # %% ../nbs/03_observe.ipynb #1615baa4
 @torch.no_grad()
-def capture(model:nn.Module, x:Tensor, kinds:tuple|None=None)->dict[str, Tensor]:
-    "Run `model(x)` once and return the activations named above (only those of `kinds`, if given)."
+def capture(model:nn.Module, x:Tensor|dict, kinds:tuple|None=None)->dict[str, Tensor]:
+    "Run `model(x)` (`model(**x)` for a dict) once and return the activations named above (only those of `kinds`, if given)."
     out, handles = {}, []
     want = lambda kind: kinds is None or kind in kinds
     def keep(name): return lambda m, i, o: out.__setitem__(name, (o[0] if isinstance(o, tuple) else o).detach())
@@ -47,13 +58,13 @@ def capture(model:nn.Module, x:Tensor, kinds:tuple|None=None)->dict[str, Tensor]
         for name, m in model.named_modules():
             if is_block(m) and want('block'): handles.append(m.register_forward_hook(keep(name)))
             leaf = name.rsplit('.', 1)[-1]
-            if leaf in LINEAR_KINDS and _linear_weight(m) is not None and want(LINEAR_KINDS[leaf]):
+            if linear_kind(name) and _linear_weight(m) is not None and want(linear_kind(name)):
                 handles.append(m.register_forward_pre_hook(keep_in(f'{name}.input')))
             if all(hasattr(m, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')) and \
                any(want(k) for k in ('q', 'k', 'v', 'probs')):
                 handles.append(m.qkv.register_forward_hook(keep_attn(name, m)))
         was_training = model.training
-        model.eval(); model(x); model.train(was_training)
+        model.eval(); model(**x) if isinstance(x, dict) else model(x); model.train(was_training)
     finally:
         for h in handles: h.remove()
     return out
@@ -62,7 +73,7 @@ def kind_of(name:str)->str:
     "The kind of a captured tensor from its name (see the table above)."
     leaf = name.rsplit('.', 1)[-1]
     if leaf in ('q', 'k', 'v', 'probs'): return leaf
-    if leaf == 'input': return LINEAR_KINDS.get(name.rsplit('.', 2)[-2], 'input')
+    if leaf == 'input': return linear_kind(name.rsplit('.', 1)[0]) or 'input'
     return 'block'
 
 # %% ../nbs/03_observe.ipynb #a81882a4

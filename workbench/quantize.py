@@ -182,10 +182,15 @@ def _calib_batches(calib_data, batch_size:int):
         raise CalibrationError("calibration data is empty: the iterable yielded no batch; pass at least one input")
     return itertools.chain([first], it)
 
+def _forward(model:nn.Module, batch, device):
+    "Run `model` on one calibration batch: a tensor, or a dict of keyword arguments (a DiT's `hidden_states`, `timestep`, `class_labels`)."
+    if isinstance(batch, dict): return model(**{k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()})
+    return model(batch.to(device))
+
 # %% ../nbs/04_quantize.ipynb #be5ca8cc
 def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or anything with nn.Linear layers)
              config:QuantConfig|None=None,# what to quantize and how; default W8A8
-             calib_data=None,              # a tensor of inputs, or an iterable of batches (tensors or (x, y) pairs)
+             calib_data=None,              # a tensor of inputs, or an iterable of batches (tensors, (x, y) pairs or dicts of keyword arguments)
              batch_size:int=64,            # batch size when `calib_data` is a tensor
              progress:bool=False,          # show a progress bar over calibration batches
             )->nn.Module:
@@ -206,7 +211,7 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
             device = next(model.parameters()).device
             model.eval()
             with torch.no_grad(), calibration(model):
-                for x in tqdm(batches, desc='calibrating', disable=not progress, leave=False): model(x.to(device))
+                for b in tqdm(batches, desc='calibrating', disable=not progress, leave=False): _forward(model, b, device)
     except BaseException:
         for parent, attr, old in reversed(done): setattr(parent, attr, old)
         raise
@@ -243,7 +248,7 @@ def quant_summary(model:nn.Module)->QuantSummary:
         rows.append(dict(slot=path, spec=str(q.spec), n_scales=q.scale.numel(), scale_min=s.min().item(), scale_max=s.max().item()))
     return QuantSummary(rows)
 
-# %% ../nbs/04_quantize.ipynb #e98066c4
+# %% ../nbs/04_quantize.ipynb #ea75b3a5
 @torch.no_grad()
 def time_forward(models:dict, x:Tensor, rounds:int=15, warmup:int=2)->dict:
     "Median forward time (s) of each model in `models` on `x`, measured interleaved over `rounds`."

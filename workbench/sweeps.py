@@ -339,6 +339,9 @@ def report(results:str|Path, out:str|Path|None=None, title:str='workbench report
     from bokeh.palettes import Category10_10
     records = read_results(results)
     if not records: raise ValueError(f"{results}: no records (is it a workbench results file?)")
+    if any('fm_fid' in r for r in records) and not any('top1' in r for r in records):   # diffusion runs: sample grids
+        from workbench.dit_quant import dit_report
+        return dit_report(results, out)
     table = pivot_table(records)
     print(table)
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r and 'w_bits' in r]
