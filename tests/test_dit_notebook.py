@@ -16,7 +16,7 @@ def test_settings_record_and_report(tmp_path):
     assert fp32['w_bits'] is None and fp32['rmse_to_fp32'] == 0 and fp32['sample_acc'] == fp32['sample_acc_fp32']
     rec = run(tmp_path, 'tg', method='balance-tg', w_bits=8, a_bits=8)[-1]
     assert (rec['method'], rec['w_bits'], rec['a_bits'], rec['groups'], rec['n_samples'], rec['steps']) == ('balance-tg', 8, 8, 5, 40, 10)
-    assert Path(rec['grid']).is_file() and Path(rec['grid']).stat().st_size > 1000
+    assert (tmp_path / rec['grid']).is_file() and (tmp_path / rec['grid']).stat().st_size > 1000
     # W8A8 stays close to the float model: same noise, nearly the same images
     assert 0 < rec['rmse_to_fp32'] < 0.08 and abs(rec['sample_acc'] - rec['sample_acc_fp32']) <= 15, rec
     page = report(tmp_path / 'dit.jsonl')

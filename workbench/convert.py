@@ -89,6 +89,9 @@ class IntLinear(nn.Module):
 # %% ../nbs/13_convert.ipynb #1c521104
 def convert(model:nn.Module, strict:bool=False)->dict:
     "Replace every convertible `QuantLinear` of a calibrated model by an `IntLinear` (in place); `{'converted', 'skipped'}`."
+    if getattr(model, 'timestep_groups', None) and any(hasattr(m, 'group_scale') for m in model.modules()):
+        raise ConvertError("this model swaps per-timestep-group activation scales before each call, and an IntLinear "
+                           "holds one static scale: convert a model quantized without timestep groups (e.g. 'ptq')")
     todo, skipped = {}, {}
     for name, m in model.named_modules():
         if not isinstance(m, QuantLinear): continue

@@ -26,7 +26,12 @@ DIFFUSION = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', pr
 def fm_dit(**overrides)->nn.Module:
     "A freshly initialised FM-DiT (`overrides` change the architecture, e.g. `num_layers=2`)."
     from diffusers import DiTTransformer2DModel
-    return DiTTransformer2DModel(**{**FM_DIT_ARCH, **overrides})
+    model = DiTTransformer2DModel(**{**FM_DIT_ARCH, **overrides})
+    # diffusers drops labels inside every block's embedding independently (its own torch.rand); `train_dit` drops them
+    # for the whole model instead, seeded, so the "no label" row is trained as one unconditional model
+    for m in model.modules():
+        if hasattr(m, 'dropout_prob') and hasattr(m, 'embedding_table'): m.dropout_prob = 0.0
+    return model
 
 def to_unit(x:Tensor)->Tensor:
     "Classifier-normalized images -> the diffusion model's [-1, 1]."
@@ -48,12 +53,13 @@ def diffusion_of(model:nn.Module)->dict:
 
 def train_dit(model:nn.Module, data:FashionMNIST, steps:int=1000, batch_size:int=128, lr:float=1e-3, seed:int=0,
               limit:int|None=None, ema_decay:float|None=0.999, warmup:int=100, diffusion:dict|None=None,
-              progress:bool=True)->list[dict]:
+              label_dropout:float=0.1, progress:bool=True)->list[dict]:
     "Train `model` on `data` for `steps` optimizer steps (it ends holding its EMA weights if `ema_decay`); the loss history."
     if not (isinstance(steps, int) and steps > 0): raise WorkbenchError(f"steps must be a positive integer, got {steps!r}")
     diffusion = diffusion or diffusion_of(model)
     sched = _scheduler('ddpm', diffusion)
     v_target = diffusion['prediction_type'] == 'v_prediction'
+    null_label = model.config.num_embeds_ada_norm   # the embedding row diffusers reserves for "no label"
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     lr_at = lambda s: lr * min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * s / steps))
@@ -64,6 +70,7 @@ def train_dit(model:nn.Module, data:FashionMNIST, steps:int=1000, batch_size:int
     while step < steps:
         for x, y in batches(data, batch_size, shuffle=True, seed=seed + epoch, limit=limit):
             x0 = to_unit(x)
+            if label_dropout: y = torch.where(torch.rand(len(y), generator=gen) < label_dropout, null_label, y)
             t = torch.randint(0, sched.config.num_train_timesteps, (len(x0),), generator=gen)
             noise = torch.randn(x0.shape, generator=gen)
             pred = model(sched.add_noise(x0, noise, t), timestep=t, class_labels=y).sample
@@ -88,8 +95,9 @@ def train_dit(model:nn.Module, data:FashionMNIST, steps:int=1000, batch_size:int
 # %% ../nbs/14_dit.ipynb #ca7fcad4
 @torch.no_grad()
 def sample(model:nn.Module, labels:Tensor|list, steps:int=50, scheduler:str='ddim', seed:int=0,
-           batch_size:int=256, hook=None, num_classes:int=10, guidance_scale:float=1.0)->Tensor:
+           batch_size:int=256, hook=None, num_classes:int|None=None, guidance_scale:float=1.0)->Tensor:
     "Generate one image per label (classifier-normalized, (n, 1, 28, 28)) with `steps` denoising steps."
+    num_classes = num_classes or model.config.num_embeds_ada_norm   # also the index of the "no label" embedding
     labels = torch.as_tensor(labels, dtype=torch.long)
     if not (isinstance(steps, int) and steps > 0): raise WorkbenchError(f"steps must be a positive integer, got {steps!r}")
     if labels.ndim != 1 or len(labels) == 0: raise WorkbenchError("labels must be a non-empty 1-d list of class indices")
@@ -156,6 +164,9 @@ def load_fm_dit(folder=None)->nn.Module:
     card_path = folder / 'fm_dit.json'
     if not card_path.is_file(): raise CheckpointError(f"no model card {card_path}; train FM-DiT with `workbench-train-dit`")
     card = json.loads(card_path.read_text())
+    if 'diffusion' not in card:
+        raise CheckpointError(f"{card_path} has no 'diffusion' entry (noise schedule and prediction target); it predates "
+                              "the current recipe: retrain with `workbench-train-dit`")
     model = load_checkpoint(fm_dit(**card['arch']), folder / 'fm_dit.safetensors')
     model.card, model.diffusion = card, card['diffusion']
     return model.eval()

@@ -29,6 +29,8 @@ class QuantDiTAttention(nn.Module):
         super().__init__()
         odd = [a for a in ('spatial_norm', 'group_norm') if getattr(attn, a, None) is not None]
         if getattr(attn, 'residual_connection', False): odd.append('residual_connection')
+        if getattr(attn, 'norm_cross', None): odd.append('norm_cross')
+        if not getattr(attn, 'scale_qk', True): odd.append('scale_qk=False')
         if odd: raise QuantConfigError(f"attention {name!r} uses {odd}, which QuantDiTAttention does not implement; keep its "
                                        "matmuls in float with overrides {'*.q': None, '*.k': None, '*.v': None, '*.probs': None}")
         object.__setattr__(self, '_float', attn)   # not a submodule: state-dict keys stay diffusers'
@@ -41,6 +43,8 @@ class QuantDiTAttention(nn.Module):
 
     def forward(self, hidden_states:Tensor, encoder_hidden_states:Tensor|None=None, attention_mask:Tensor|None=None, **kwargs)->Tensor:
         if attention_mask is not None: raise NotImplementedError("QuantDiTAttention does not take an attention mask (a DiT passes none)")
+        if kwargs: raise NotImplementedError(f"QuantDiTAttention does not take {sorted(kwargs)}")
+        if hidden_states.ndim != 3: raise NotImplementedError(f"QuantDiTAttention takes (batch, tokens, channels), got {tuple(hidden_states.shape)}")
         b = hidden_states.shape[0]
         ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
         heads = lambda t: t.view(b, -1, self.heads, t.shape[-1] // self.heads).transpose(1, 2)
@@ -74,16 +78,19 @@ def trajectory_calibration(model:nn.Module,     # the float DiT
     "The DiT's inputs at every step of `n` float sampling trajectories, one dict batch per model call."
     if is_quantized(model): raise QuantConfigError("calibrate on the float model: this one is already quantized")
     with recording(model) as calls:
-        sample(model, torch.arange(n) % num_classes, steps=steps, seed=seed, scheduler=scheduler, num_classes=num_classes, **sample_kw)
+        sample(model, torch.arange(n) % num_classes, steps=steps, seed=seed, scheduler=scheduler, num_classes=num_classes,
+               **{'batch_size': n, **sample_kw})   # one batch per step, so each record holds one timestep
     return calls
 
-# %% ../nbs/15_dit_quant.ipynb #c684789c
+# %% ../nbs/15_dit_quant.ipynb #1fe55b8f
 def timestep_stats(model:nn.Module, calib:list[dict], kinds:tuple|None=None)->dict[int, ActivationStats]:
     "`observe.activation_stats` of `model` on each calibration batch, by timestep (batches with one timestep each)."
     out = {}
     for b in calib:
-        t = b['timestep'].flatten() if torch.is_tensor(b['timestep']) else torch.tensor([b['timestep']])
-        out[int(t[0])] = activation_stats(model, b, kinds)
+        t = int(torch.as_tensor(b['timestep']).flatten()[0])
+        if t in out: raise WorkbenchError(f"two calibration batches at timestep {t}: record the trajectories in one batch "
+                                          "per step (trajectory_calibration does, unless given a smaller batch_size)")
+        out[t] = activation_stats(model, b, kinds)
     return out
 
 def range_over_timesteps(stats:dict[int, ActivationStats], name:str)->tuple[list[int], list[float]]:
@@ -92,7 +99,7 @@ def range_over_timesteps(stats:dict[int, ActivationStats], name:str)->tuple[list
     if name not in stats[ts[0]]: raise WorkbenchError(f"no captured tensor {name!r}; some are {list(stats[ts[0]])[:4]}")
     return ts, [stats[t][name].peak_abs for t in ts]
 
-# %% ../nbs/15_dit_quant.ipynb #dc142f2e
+# %% ../nbs/15_dit_quant.ipynb #cb506a08
 def group_of(timestep, groups:int, num_train_timesteps:int=1000)->int:
     "The timestep group of `timestep` (a number, or a tensor whose values all fall in one group)."
     t = torch.as_tensor(timestep).flatten().long()
@@ -103,10 +110,12 @@ def group_of(timestep, groups:int, num_train_timesteps:int=1000)->int:
     return int(g[0])
 
 def _select_group(model, args, kwargs):
+    grouped = [q for q in model.modules() if hasattr(q, 'group_scale')]
+    if not grouped: return   # dequantized: the float model runs as before
     if 'timestep' not in kwargs: raise WorkbenchError("a model with per-timestep-group scales must get `timestep=` as a keyword")
     g = group_of(kwargs['timestep'], *model.timestep_groups)
-    for q in model.modules():
-        if hasattr(q, 'group_scale'): q.scale, q.zero_point = q.group_scale[g], q.group_zero_point[g]
+    for q in grouped:   # copies, so `scale` never shares storage with the table (safetensors refuses shared tensors)
+        q.scale, q.zero_point = q.group_scale[g].clone(), q.group_zero_point[g].clone()
 
 @torch.no_grad()
 def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, num_train_timesteps:int=1000,
@@ -114,6 +123,8 @@ def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, n
     "Give every static activation quantizer of the quantized `model` one set of scales per timestep group."
     if not is_quantized(model): raise QuantConfigError("quantize the model first (per-group scales refine its activation quantizers)")
     if not (isinstance(groups, int) and groups >= 1): raise QuantConfigError(f"groups must be a positive integer, got {groups!r}")
+    calib = list(calib or [])
+    if not calib: raise CalibrationError("no calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
     by_group = [[] for _ in range(groups)]
     for b in calib: by_group[group_of(b['timestep'], groups, num_train_timesteps)].append(b)
     empty = [g for g, bs in enumerate(by_group) if not bs]
@@ -122,12 +133,18 @@ def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, n
         raise CalibrationError(f"timestep group(s) {empty} (e.g. t in [{int(empty[0] * w)}, {int((empty[0] + 1) * w)})) have no "
                                f"calibration batch; use fewer groups or calibrate with more sampling steps")
     acts = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
+    learned = [q.name for q in acts if isinstance(q.scale, nn.Parameter)]
+    if learned: raise QuantConfigError(f"per-timestep-group scales replace static scales, and {learned[:3]} learn theirs "
+                                       "(LSQ-style formats); use a calibrated format for the activations")
     scales = {q.name: [] for q in acts}; zeros = {q.name: [] for q in acts}
-    device = next(model.parameters()).device
-    for bs in tqdm(by_group, desc='timestep groups', disable=not progress, leave=False):
-        with calibration(model):
-            for b in bs: _forward(model, b, device)
-        for q in acts: scales[q.name].append(q.scale.clone()); zeros[q.name].append(q.zero_point.clone())
+    device, was_training = next(model.parameters()).device, model.training
+    model.eval()   # diffusers' dropout layers off while observing
+    try:
+        for bs in tqdm(by_group, desc='timestep groups', disable=not progress, leave=False):
+            with calibration(model):
+                for b in bs: _forward(model, b, device)
+            for q in acts: scales[q.name].append(q.scale.clone()); zeros[q.name].append(q.zero_point.clone())
+    finally: model.train(was_training)
     for q in acts:
         q.register_buffer('group_scale', torch.stack(scales[q.name])); q.register_buffer('group_zero_point', torch.stack(zeros[q.name]))
     model.timestep_groups = (groups, num_train_timesteps)
@@ -135,7 +152,7 @@ def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, n
         model._group_hook = model.register_forward_pre_hook(_select_group, with_kwargs=True)
     return model
 
-# %% ../nbs/15_dit_quant.ipynb #b4b5cef8
+# %% ../nbs/15_dit_quant.ipynb #c13a18e8
 def _fold_rows(linear:nn.Linear, chunk:int, n_chunks:int, s:Tensor, affine_scale:bool):
     "Divide one output chunk of `linear` by `s`; for a `scale` chunk (used as 1 + scale) keep 1 + scale divided too."
     d = linear.out_features // n_chunks
@@ -150,6 +167,9 @@ def balance_sites(model:nn.Module)->list[dict]:
     sites = []
     for i, blk in enumerate(getattr(model, 'transformer_blocks', [])):
         if getattr(blk, 'norm_type', None) != 'ada_norm_zero': continue
+        if getattr(blk, 'attn2', None) is not None or getattr(blk, 'pos_embed', None) is not None or getattr(blk, 'only_cross_attention', False):
+            raise QuantConfigError(f"block {i} has cross-attention or a positional embedding after norm1, where the adaLN fold "
+                                   "is not exact; channel balancing supports DiT's adaLN-zero self-attention blocks")
         p, attn, ada = f'transformer_blocks.{i}', blk.attn1, blk.norm1.linear
         sites.append(dict(name=f'{p}.attn1.to_q', consumers=[attn.to_q, attn.to_k, attn.to_v],
                           fold=lambda s, ada=ada: (_fold_rows(ada, 0, 6, s, False), _fold_rows(ada, 1, 6, s, True))))
@@ -171,14 +191,21 @@ def balance_channels(model:nn.Module, calib:list[dict], alpha:float=0.5)->dict[s
     if not sites: raise QuantConfigError(f"{type(model).__name__} has no adaLN-zero DiT blocks to balance")
     named = {m: n for n, m in model.named_modules()}
     amax, hooks = {}, []
-    def keep(key): return lambda m, i: amax.__setitem__(key, torch.maximum(amax.get(key, torch.zeros(i[0].shape[-1])),
-                                                                          i[0].detach().abs().reshape(-1, i[0].shape[-1]).amax(0).float()))
+    def keep(key):
+        def hook(m, i):
+            peak = i[0].detach().abs().reshape(-1, i[0].shape[-1]).amax(0).float()
+            amax[key] = torch.maximum(amax[key], peak) if key in amax else peak
+        return hook
+    was_training = model.training
     try:
         for site in sites: hooks.append(site['consumers'][0].register_forward_pre_hook(keep(site['name'])))
         model.eval()
         for b in calib: _forward(model, b, next(model.parameters()).device)
     finally:
         for h in hooks: h.remove()
+        model.train(was_training)
+    missing = [site['name'] for site in sites if site['name'] not in amax]
+    if missing: raise CalibrationError(f"no calibration input reached {missing[:3]}: pass batches from trajectory_calibration")
     out = {}
     for site in sites:
         w = torch.stack([c.weight.abs().amax(0) for c in site['consumers']]).amax(0).float()
@@ -188,7 +215,7 @@ def balance_channels(model:nn.Module, calib:list[dict], alpha:float=0.5)->dict[s
         out[site['name']] = s
     return out
 
-# %% ../nbs/15_dit_quant.ipynb #7500946c
+# %% ../nbs/15_dit_quant.ipynb #48546004
 def hadamard(n:int)->Tensor:
     "The orthonormal n×n Hadamard matrix (Sylvester's construction; n a power of two)."
     if n < 1 or n & (n - 1): raise QuantConfigError(f"a Hadamard matrix needs a power-of-two size, got {n}")
@@ -217,7 +244,7 @@ def rotate_linears(model:nn.Module, under:str='transformer_blocks')->list[str]:
     if not done: raise QuantConfigError(f"no power-of-two-wide Linear under {under!r} to rotate")
     return done
 
-# %% ../nbs/15_dit_quant.ipynb #48546004
+# %% ../nbs/15_dit_quant.ipynb #f10c83a6
 DIT_METHODS = ('ptq', 'ptq-tg', 'balance', 'balance-tg', 'hadamard', 'lrq')
 
 def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
@@ -229,6 +256,7 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
                  progress:bool=False)->nn.Module:
     "A quantized copy of the DiT `model` by `method`."
     if method not in DIT_METHODS: raise QuantConfigError(f"unknown DiT method {method!r}; choose one of {DIT_METHODS}")
+    calib = list(calib or [])   # read up to three times (balance, quantize, groups): a generator would run dry
     if not calib: raise CalibrationError("quantize_dit needs calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
     if is_quantized(model): raise QuantConfigError("the model is already quantized; pass the float DiT")
     config = config or QuantConfig.wa(8, 8)
@@ -242,7 +270,7 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
     q.quant_method = method
     return q
 
-# %% ../nbs/15_dit_quant.ipynb #e1f443f0
+# %% ../nbs/15_dit_quant.ipynb #4d733711
 from .quantizers import make_quantizer
 from .explorer import channel_peaks, histogram, grid_levels, sqnr_db, load_bokehjs
 
@@ -397,7 +425,7 @@ class TimestepExplorer:
         from IPython.display import display
         load_bokehjs(); display(self.widget)
 
-# %% ../nbs/15_dit_quant.ipynb #033b7caa
+# %% ../nbs/15_dit_quant.ipynb #c2acedbc
 def dit_quality(model:nn.Module, n:int=200, steps:int=50, seed:int=0, classifier:nn.Module|None=None,
                 real:Tensor|None=None, reference:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:
     "Sample `n` images and measure them: (figures, images, labels)."
@@ -432,7 +460,7 @@ def save_grid(grid:Tensor, path)->'Path':
     Image.fromarray((grid.clamp(0, 1) * 255).round().byte().numpy()).save(path)
     return path
 
-# %% ../nbs/15_dit_quant.ipynb #49bcd5b8
+# %% ../nbs/15_dit_quant.ipynb #8d967225
 def _dit_setting(r:dict)->str: return 'FP32' if r['method'] == 'fp32' else f"W{r['w_bits']}A{r['a_bits']}"
 
 def dit_table(records:list[dict])->str:
@@ -440,17 +468,20 @@ def dit_table(records:list[dict])->str:
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
     if not ok: return '(no DiT results)'
     out = []
-    for key in dict.fromkeys((r['n_samples'], r['steps'], r['seed']) for r in ok):
-        rs = [r for r in ok if (r['n_samples'], r['steps'], r['seed']) == key]
+    keyof = lambda r: (r.get('checkpoint_sha', '?'), r['n_samples'], r['steps'], r['seed'])
+    for key in dict.fromkeys(keyof(r) for r in ok):
+        rs = [r for r in ok if keyof(r) == key]
         fp = rs[0]
-        out.append(f"FM-DiT, {key[0]} samples, {key[1]} DDIM steps, seed {key[2]}: FP32 sample accuracy "
+        out.append(f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
                    f"{fp['sample_acc_fp32']:.1f}%, FM-FID {fp['fm_fid_fp32']:.2f}")
         settings = [s for s in dict.fromkeys(_dit_setting(r) for r in rs) if s != 'FP32']
         cell = {(r['method'], _dit_setting(r)): r for r in rs}
+        repeats = len([r for r in rs if r['method'] != 'fp32']) - len([k for k in cell if k[0] != 'fp32'])
         out.append(f"{'method':12}" + ''.join(f"{s:>26}" for s in settings))
         for m in dict.fromkeys(r['method'] for r in rs if r['method'] != 'fp32'):
             out.append(f"{m:12}" + ''.join(f"{'-':>26}" if (c := cell.get((m, s))) is None else
                                           f"{c['sample_acc']:>7.1f}% / {c['fm_fid']:6.2f} [{c['rmse_to_fp32']:.3f}]" for s in settings))
+        if repeats: out.append(f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)")
         out.append('')
     failed = [r for r in records if r.get('status') == 'failed']
     if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(str(r.get('params', r.get('method'))) for r in failed))
@@ -466,7 +497,7 @@ def dit_report(results, out=None, title:str='FM-DiT quantization')->'Path':
     if not ok: raise WorkbenchError(f"{results}: no DiT records (run nbs/experiments/dit.ipynb, e.g. with `workbench sweep`)")
     table = dit_table(records); print(table)
     def img(path):
-        p = Path(path)
+        p = Path(path) if Path(path).is_absolute() else Path(results).parent / path   # grids are recorded relative to the store
         if not p.is_file(): return f"<p>(grid {html.escape(str(p))} is missing)</p>"
         return f"<img src='data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}' style='image-rendering:pixelated;width:240px'>"
     fp32 = next((r for r in ok if r['method'] == 'fp32'), None)

@@ -31,8 +31,6 @@ def is_block(m:nn.Module)->bool:
     has = lambda a: isinstance(getattr(m, a, None), nn.Module)
     return (has('attn') and has('mlp')) or (has('attn1') and has('ff'))
 
-def _linear_weight(m): return getattr(m, 'weight', None)
-
 def _qkv_split(attn:nn.Module, qkv:Tensor):
     b, n, _ = qkv.shape
     q, k, v = qkv.reshape(b, n, 3, attn.num_heads, attn.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
@@ -57,8 +55,7 @@ def capture(model:nn.Module, x:Tensor|dict, kinds:tuple|None=None)->dict[str, Te
     try:
         for name, m in model.named_modules():
             if is_block(m) and want('block'): handles.append(m.register_forward_hook(keep(name)))
-            leaf = name.rsplit('.', 1)[-1]
-            if linear_kind(name) and _linear_weight(m) is not None and want(linear_kind(name)):
+            if linear_kind(name) and hasattr(m, 'in_features') and want(linear_kind(name)):   # Linear-like, not a conv
                 handles.append(m.register_forward_pre_hook(keep_in(f'{name}.input')))
             if all(hasattr(m, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')) and \
                any(want(k) for k in ('q', 'k', 'v', 'probs')):
