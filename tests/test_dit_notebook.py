@@ -27,3 +27,11 @@ def test_unknown_method_is_refused(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="unknown method 'smoothquant'; choose 'fp32' or one of"):
         run(tmp_path, 'bad', method='smoothquant')
     assert read_results(tmp_path / 'dit.jsonl') == []
+
+def test_report_of_the_committed_dit_records(tmp_path):
+    "The README's DiT table and grids come from data/results/dit.jsonl: the report rebuilds them."
+    root = Path(__file__).resolve().parents[1] / 'data' / 'results'
+    page = report(root / 'dit.jsonl', tmp_path / 'dit.html')
+    text = page.read_text()
+    assert text.count('data:image/png;base64') == 19 and 'missing' not in text
+    assert 'balance-tg' in text and '85.0% /   3.91 [0.009]' in text

@@ -438,8 +438,11 @@ def dit_quality(model:nn.Module, n:int=200, steps:int=50, seed:int=0, classifier
     labels = torch.arange(n) % 10
     images = sample(model, labels, steps=steps, seed=seed, guidance_scale=guidance_scale)
     figures = dict(sample_quality(classifier, images, labels, real), steps=steps, seed=seed)
-    if reference is not None:   # pixel RMSE in [0, 1] units
+    if reference is not None:   # pixel RMSE in [0, 1] units, and how often the classifier gives both images one label
         figures['rmse_to_fp32'] = ((images - reference) * FASHION_MNIST_STD).pow(2).mean().sqrt().item()
+        with torch.no_grad():
+            pred = lambda xs: torch.cat([classifier(b).argmax(-1) for b in xs.split(500)])
+            figures['label_agreement'] = 100 * (pred(images) == pred(reference)).float().mean().item()
     return figures, images, labels
 
 def sample_grid(images:Tensor, labels:Tensor, per_class:int=8, num_classes:int=10)->Tensor:
