@@ -13,8 +13,8 @@ from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD, FashionMNIST, batches
 
 # %% auto #0
 __all__ = ['FM_DIT_ARCH', 'SCHEDULERS', 'DIFFUSION', 'fm_dit', 'to_unit', 'from_unit', 'diffusion_of', 'train_dit', 'sample',
-           'classifier_features', 'frechet_distance', 'sample_quality', 'load_fm_dit', 'check_figures', 'write_fm_dit',
-           'train_dit_cli']
+           'classifier_features', 'frechet_distance', 'sample_quality', 'load_fm_dit', 'measure_samples',
+           'check_figures', 'write_fm_dit', 'train_dit_cli']
 
 # %% ../nbs/14_dit.ipynb #833e88a0
 FM_DIT_ARCH = dict(num_attention_heads=4, attention_head_dim=32, in_channels=1, out_channels=1, num_layers=6,
@@ -171,21 +171,27 @@ def load_fm_dit(folder=None)->nn.Module:
     model.card, model.diffusion = card, card['diffusion']
     return model.eval()
 
-def check_figures(model:nn.Module, n:int=100, steps:int=25, seed:int=0)->dict:
-    "A small fixed-seed measurement of a DiT: sample accuracy and FM-FID of `n` samples against `n` test images."
+def measure_samples(model:nn.Module, n:int, steps:int=50, seed:int=0, n_real:int|None=None,
+                    classifier:nn.Module|None=None, real:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:
+    "Sample `n` images (labels cycling over the classes) and measure them against `real` (default: the first `n_real` or `n` test images): (figures, images, labels)."
     from workbench.models import load_reference
     from workbench.data import fashion_mnist
+    classifier = classifier if classifier is not None else load_reference('fm-vit')
+    real = real if real is not None else fashion_mnist('test').tensors(torch.arange(n_real or n))[0]
     labels = torch.arange(n) % 10
-    real = fashion_mnist('test').tensors(torch.arange(n))[0]
-    return dict(sample_quality(load_reference('fm-vit'), sample(model, labels, steps=steps, seed=seed), labels, real),
-                steps=steps, seed=seed)
+    images = sample(model, labels, steps=steps, seed=seed, guidance_scale=guidance_scale)
+    return sample_quality(classifier, images, labels, real), images, labels
+
+def check_figures(model:nn.Module, n:int=100, steps:int=25, seed:int=0)->dict:
+    "A small fixed-seed measurement of a DiT: sample accuracy and FM-FID of `n` samples against `n` test images."
+    return dict(measure_samples(model, n, steps, seed)[0], steps=steps, seed=seed)
 
 def write_fm_dit(steps:int=3000, batch_size:int=128, lr:float=1e-3, seed:int=0, n_eval:int=1000, sample_steps:int=50,
                  ema_decay:float=0.999, folder=None, progress:bool=True)->dict:
     "Train FM-DiT, save it (fp16) with its card in `folder` (default data/), and measure the saved model."
     import json
     from pathlib import Path
-    from workbench.models import save_checkpoint, load_reference, REPO_DATA
+    from workbench.models import save_checkpoint, REPO_DATA
     from workbench.data import fashion_mnist
     folder = Path(folder or REPO_DATA); folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -202,11 +208,8 @@ def write_fm_dit(steps:int=3000, batch_size:int=128, lr:float=1e-3, seed:int=0, 
                 history=history, command=f'workbench-train-dit --steps {steps} --seed {seed}')
     (folder / 'fm_dit.json').write_text(json.dumps(card, indent=1))
     saved = load_fm_dit(folder)
-    labels = torch.arange(n_eval) % 10
     t1 = time.time()
-    images = sample(saved, labels, steps=sample_steps, seed=seed)
-    real = fashion_mnist('test').tensors(torch.arange(n_eval))[0]
-    quality = dict(sample_quality(load_reference('fm-vit'), images, labels, real), sample_steps=sample_steps,
+    quality = dict(measure_samples(saved, n_eval, sample_steps, seed)[0], sample_steps=sample_steps,
                    scheduler='ddim', seed=seed, sample_wall_s=round(time.time() - t1, 1))
     card['quality'], card['check'] = quality, check_figures(saved)
     (folder / 'fm_dit.json').write_text(json.dumps(card, indent=1))

@@ -429,15 +429,13 @@ class TimestepExplorer:
 def dit_quality(model:nn.Module, n:int=200, steps:int=50, seed:int=0, classifier:nn.Module|None=None,
                 real:Tensor|None=None, reference:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:
     "Sample `n` images and measure them: (figures, images, labels)."
-    from workbench.dit import sample_quality
+    from workbench.dit import measure_samples
     from workbench.models import load_reference
-    from workbench.data import fashion_mnist, FASHION_MNIST_STD
+    from workbench.data import FASHION_MNIST_STD
     if not (isinstance(n, int) and n >= 2): raise WorkbenchError(f"n must be an integer >= 2 (FM-FID needs two samples), got {n!r}")
     classifier = classifier if classifier is not None else load_reference('fm-vit')
-    real = real if real is not None else fashion_mnist('test').tensors(torch.arange(1000))[0]
-    labels = torch.arange(n) % 10
-    images = sample(model, labels, steps=steps, seed=seed, guidance_scale=guidance_scale)
-    figures = dict(sample_quality(classifier, images, labels, real), steps=steps, seed=seed)
+    figures, images, labels = measure_samples(model, n, steps, seed, 1000, classifier, real, guidance_scale)
+    figures.update(steps=steps, seed=seed)
     if reference is not None:   # pixel RMSE in [0, 1] units, and how often the classifier gives both images one label
         figures['rmse_to_fp32'] = ((images - reference) * FASHION_MNIST_STD).pow(2).mean().sqrt().item()
         with torch.no_grad():
