@@ -11,8 +11,8 @@ from typing import Any, Callable
 # %% auto #0
 __all__ = ['QUANTIZERS', 'CALIBRATORS', 'METHODS', 'GRANULARITIES', 'FORMATS', 'INT_GRID_FORMATS', 'BLOCK_FP4_GROUP',
            'SLOT_KINDS', 'WorkbenchError', 'QuantConfigError', 'CalibrationError', 'NothingToQuantizeError',
-           'CheckpointError', 'DataNotFoundError', 'Registry', 'QuantSpec', 'QuantConfig', 'append_result',
-           'read_results']
+           'CheckpointError', 'DataNotFoundError', 'CoverageWarning', 'CoverageError', 'Registry', 'QuantSpec',
+           'QuantConfig', 'append_result', 'read_results']
 
 # %% ../nbs/00_core.ipynb #d9411469
 class WorkbenchError(Exception):
@@ -32,6 +32,14 @@ class CheckpointError(WorkbenchError, ValueError):
 
 class DataNotFoundError(WorkbenchError, FileNotFoundError):
     "A data set is not on this machine; the message says how to install it."
+
+# %% ../nbs/00_core.ipynb #c0e1a2b4
+class CoverageWarning(UserWarning):
+    "Some modules of the model stay in float because the workbench cannot quantize them; the message names each one."
+
+# %% ../nbs/00_core.ipynb #c0e1a2b5
+class CoverageError(WorkbenchError, ValueError):
+    "`strict=True` was asked, and some modules of the model would stay in float; the message names each one."
 
 # %% ../nbs/00_core.ipynb #2fbc4bf3
 class Registry(dict):

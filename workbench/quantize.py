@@ -4,18 +4,22 @@
 
 # %% ../nbs/04_quantize.ipynb #1d1dfb3c
 from __future__ import annotations
-import itertools, math
+import itertools, math, re, inspect, difflib, fnmatch, functools, warnings
 from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from torch.overrides import TorchFunctionMode
 from tqdm.auto import tqdm
 from timm.layers import Attention as TimmAttention
-from .core import (QuantConfig, QuantSpec, QuantConfigError, CalibrationError, NothingToQuantizeError)
+from .core import (QuantConfig, QuantSpec, QuantConfigError, CalibrationError, NothingToQuantizeError,
+                            CoverageWarning, CoverageError)
 from .quantizers import make_quantizer
 
 # %% auto #0
-__all__ = ['ATTENTION_WRAPPERS', 'QuantLinear', 'QuantAttention', 'QuantWindowAttention', 'is_quantized', 'quantizers',
-           'calibration', 'quantize', 'dequantize', 'QuantSummary', 'quant_summary', 'time_forward']
+__all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bias', 'QuantAttention', 'QuantRopeAttention',
+           'QuantRelPosAttention', 'QuantWindowAttention', 'QuantWindowAttentionV2', 'QuantLevitAttention',
+           'QuantLevitAttentionDownsample', 'is_quantized', 'quantizers', 'calibration', 'quantize', 'dequantize',
+           'quant_coverage', 'QuantSummary', 'quant_summary', 'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -48,29 +52,55 @@ class QuantLinear(nn.Module):
 
     def extra_repr(self): return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
-# %% ../nbs/04_quantize.ipynb #301379f0
+# %% ../nbs/04_quantize.ipynb #1ab3d582
+def linear_with_bias(layer:nn.Module, # an `nn.Linear` or a `QuantLinear`
+                     x:Tensor,        # its input
+                     bias:Tensor|None,# the bias to use instead of the layer's own
+                    )->Tensor:
+    "`layer(x)` with `bias` in place of the layer's own, through its quantizer slots if it has them."
+    if isinstance(layer, QuantLinear):
+        return layer.output_quantizer(F.linear(layer.input_quantizer(x), layer.quantized_weight(), bias))
+    return F.linear(x, layer.weight, bias)
+
+# %% ../nbs/04_quantize.ipynb #3bd41199
 def _attn_bias(n:int, scores:Tensor, attn_mask:Tensor|None, is_causal:bool)->Tensor|None:
     if is_causal: return scores.new_full((n, n), float('-inf')).triu_(1)
     if attn_mask is None: return None
     if attn_mask.dtype == torch.bool: return torch.zeros_like(attn_mask, dtype=scores.dtype).masked_fill_(~attn_mask, float('-inf'))
     return attn_mask
 
-def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, children:dict|None):
-    "Give an attention wrapper the original's children (or their quantized replacements) and the four matmul slots."
+MATMUL_SLOTS = ('q', 'k', 'v', 'probs')   # the quantizer slots of every attention wrapper
+
+def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, children:dict|None, optional:tuple=()):
+    "Give an attention wrapper the original's children (or their quantized replacements), parameters, buffers and the four matmul slots."
     object.__setattr__(wrapper, '_float', attn)   # not a submodule: state-dict keys stay timm's
-    wrapper.name, wrapper.num_heads, wrapper.scale = name, attn.num_heads, attn.scale
+    wrapper.name = name
+    for a in ('num_heads', 'scale'):
+        if hasattr(attn, a): setattr(wrapper, a, getattr(attn, a))
     for n, m in attn.named_children(): setattr(wrapper, n, (children or {}).get(n, m))
-    for slot in ('q', 'k', 'v', 'probs'):
+    for n, p in attn._parameters.items(): wrapper.register_parameter(n, p)
+    for n, b in attn._buffers.items(): wrapper.register_buffer(n, b, persistent=n not in attn._non_persistent_buffers_set)
+    for n in optional:   # timm sets absent projections/biases to plain None attributes
+        if not hasattr(wrapper, n): setattr(wrapper, n, getattr(attn, n, None))
+    for slot in MATMUL_SLOTS:
         setattr(wrapper, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
 
+def _attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+    "softmax(q kᵀ · scale + bias) v with `w`'s q, k, v, probs slots (and its `attn_drop` on the probabilities, if any)."
+    scores = (w.q_quantizer(q) @ w.k_quantizer(k).transpose(-2, -1)) * scale
+    if bias is not None: scores = scores + bias
+    probs = w.probs_quantizer(scores.softmax(-1))
+    if getattr(w, 'attn_drop', None) is not None: probs = w.attn_drop(probs)
+    return probs @ w.v_quantizer(v)
+
+# %% ../nbs/04_quantize.ipynb #301379f0
 class QuantAttention(nn.Module):
     "timm `Attention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
     def __init__(self, attn:TimmAttention, config:QuantConfig, name:str='', children:dict|None=None):
         super().__init__()
-        _adopt(self, attn, config, name, children)
+        _adopt(self, attn, config, name, children, optional=('gate',))
         self.head_dim = attn.head_dim
         self.attn_dim = getattr(attn, 'attn_dim', attn.num_heads * attn.head_dim)
-        if not hasattr(self, 'gate'): self.gate = None
         if not hasattr(self, 'norm'): self.norm = nn.Identity()
 
     def forward(self, x:Tensor, attn_mask:Tensor|None=None, is_causal:bool=False)->Tensor:
@@ -78,16 +108,75 @@ class QuantAttention(nn.Module):
         gate = self.gate(x).sigmoid() if self.gate is not None else None
         q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
         q, k = self.q_norm(q), self.k_norm(k)
-        scores = (self.q_quantizer(q) @ self.k_quantizer(k).transpose(-2, -1)) * self.scale
-        bias = _attn_bias(n, scores, attn_mask, is_causal)
-        if bias is not None: scores = scores + bias
-        probs = self.attn_drop(self.probs_quantizer(scores.softmax(-1)))
-        x = (probs @ self.v_quantizer(v)).transpose(1, 2).reshape(b, n, self.attn_dim)
-        x = self.norm(x)
+        x = _attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal))
+        x = self.norm(x.transpose(1, 2).reshape(b, n, self.attn_dim))
         if gate is not None: x = x * gate
         return self.proj_drop(self.proj(x))
 
 ATTENTION_WRAPPERS = {TimmAttention: QuantAttention}   # exact attention class -> wrapper class
+
+# %% ../nbs/04_quantize.ipynb #3ad88299
+from timm.layers import AttentionRope
+from timm.layers.pos_embed_sincos import apply_rot_embed_cat
+from timm.models.eva import EvaAttention
+
+class QuantRopeAttention(nn.Module):
+    "timm `EvaAttention` / `AttentionRope` (rotary embeddings) with explicit matmuls and `q`, `k`, `v`, `probs` slots."
+    def __init__(self, attn:EvaAttention|AttentionRope, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        _adopt(self, attn, config, name, children, optional=('qkv', 'q_proj', 'k_proj', 'v_proj', 'gate', 'q_bias', 'k_bias', 'v_bias'))
+        self.head_dim, self.num_prefix_tokens = attn.head_dim, attn.num_prefix_tokens
+        self.rotate_half = getattr(attn, 'rotate_half', False)
+        self.qkv_bias_separate = getattr(attn, 'qkv_bias_separate', False)
+        self.num_kv_heads = getattr(attn, 'num_kv_heads', attn.num_heads)
+
+    def qkv_heads(self, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
+        "q, k, v as (batch, heads, tokens, head_dim); k and v with `num_kv_heads` heads."
+        b, n, _ = x.shape
+        if self.qkv is None:
+            heads = lambda t, h: t.reshape(b, n, h, -1).transpose(1, 2)
+            return heads(self.q_proj(x), self.num_heads), heads(self.k_proj(x), self.num_kv_heads), heads(self.v_proj(x), self.num_kv_heads)
+        if self.q_bias is None: qkv = self.qkv(x)
+        else:
+            bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+            qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
+        return qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+
+    def forward(self, x:Tensor, rope:Tensor|None=None, attn_mask:Tensor|None=None, is_causal:bool=False)->Tensor:
+        b, n, _ = x.shape
+        gate = self.gate(x).sigmoid() if self.gate is not None else None
+        q, k, v = self.qkv_heads(x)
+        q, k = self.q_norm(q), self.k_norm(k)
+        if rope is not None:
+            p = self.num_prefix_tokens
+            rot = lambda t: torch.cat([t[:, :, :p], apply_rot_embed_cat(t[:, :, p:], rope, half=self.rotate_half)], dim=2).type_as(v)
+            q, k = rot(q), rot(k)
+        if (g := self.num_heads // self.num_kv_heads) > 1: k, v = k.repeat_interleave(g, dim=1), v.repeat_interleave(g, dim=1)
+        x = self.norm(_attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal)).transpose(1, 2).reshape(b, n, -1))
+        if gate is not None: x = x * gate
+        return self.proj_drop(self.proj(x))
+
+ATTENTION_WRAPPERS[EvaAttention] = ATTENTION_WRAPPERS[AttentionRope] = QuantRopeAttention
+
+# %% ../nbs/04_quantize.ipynb #dd8a2ad0
+from timm.models.vision_transformer_relpos import RelPosAttention
+
+class QuantRelPosAttention(nn.Module):
+    "timm `RelPosAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
+    def __init__(self, attn:RelPosAttention, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        _adopt(self, attn, config, name, children, optional=('rel_pos',))
+        self.head_dim = attn.head_dim
+
+    def forward(self, x:Tensor, shared_rel_pos:Tensor|None=None)->Tensor:
+        b, n, c = x.shape
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
+        q, k = self.q_norm(q), self.k_norm(k)
+        bias = self.rel_pos.get_bias() if self.rel_pos is not None else shared_rel_pos
+        x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, c)
+        return self.proj_drop(self.proj(x))
+
+ATTENTION_WRAPPERS[RelPosAttention] = QuantRelPosAttention
 
 # %% ../nbs/04_quantize.ipynb #4f586569
 from timm.models.swin_transformer import WindowAttention as SwinWindowAttention
@@ -96,10 +185,8 @@ class QuantWindowAttention(nn.Module):
     "timm Swin `WindowAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
     def __init__(self, attn:SwinWindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
         super().__init__()
-        _adopt(self, attn, config, name, children)
+        _adopt(self, attn, config, name, children)   # the bias table and index come along under their timm names
         self.window_area = attn.window_area
-        self.relative_position_bias_table = attn.relative_position_bias_table
-        self.register_buffer('relative_position_index', attn.relative_position_index, persistent=False)
 
     def position_bias(self)->Tensor:
         "The (1, heads, N, N) relative-position bias of a window."
@@ -109,31 +196,170 @@ class QuantWindowAttention(nn.Module):
     def forward(self, x:Tensor, mask:Tensor|None=None)->Tensor:
         b, n, _ = x.shape
         q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
-        scores = (self.q_quantizer(q) @ self.k_quantizer(k).transpose(-2, -1)) * self.scale + self.position_bias()
-        if mask is not None:   # (windows, N, N), repeated over the batch
-            w = mask.shape[0]
-            scores = (scores.view(b // w, w, self.num_heads, n, n) + mask.view(1, w, 1, n, n)).view(b, self.num_heads, n, n)
-        probs = self.attn_drop(self.probs_quantizer(scores.softmax(-1)))
-        return self.proj_drop(self.proj((probs @ self.v_quantizer(v)).transpose(1, 2).reshape(b, n, -1)))
+        return self.proj_drop(self.proj(_attend(self, q, k, v, self.scale, _window_bias(self.position_bias(), mask, b))
+                                        .transpose(1, 2).reshape(b, n, -1)))
+
+def _window_bias(bias:Tensor, mask:Tensor|None, b:int)->Tensor:
+    "The (1 or b, heads, N, N) score bias: position bias plus the shifted-window mask (windows, N, N), repeated over the batch."
+    if mask is None: return bias
+    w, n = mask.shape[0], mask.shape[-1]
+    return (bias.unsqueeze(1) + mask.view(1, w, 1, n, n)).expand(b // w, w, -1, n, n).reshape(b, -1, n, n)
 
 ATTENTION_WRAPPERS[SwinWindowAttention] = QuantWindowAttention
 
+# %% ../nbs/04_quantize.ipynb #be86511c
+from timm.models.swin_transformer_v2 import WindowAttention as SwinV2WindowAttention
+
+class QuantWindowAttentionV2(nn.Module):
+    "timm Swin V2 `WindowAttention` (cosine attention, continuous position bias) with `q`, `k`, `v`, `probs` slots."
+    def __init__(self, attn:SwinV2WindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        _adopt(self, attn, config, name, children, optional=('q_bias', 'k_bias', 'v_bias'))
+        self.window_size, self.qkv_bias_separate = attn.window_size, getattr(attn, 'qkv_bias_separate', False)
+
+    def position_bias(self)->Tensor:
+        "The (1, heads, N, N) continuous position bias of a window, 16·sigmoid(cpb_mlp(log-spaced coordinates))."
+        a = self.window_size[0] * self.window_size[1]
+        table = self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads)
+        return 16 * torch.sigmoid(table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1)).unsqueeze(0)
+
+    def forward(self, x:Tensor, mask:Tensor|None=None)->Tensor:
+        b, n, c = x.shape
+        if self.q_bias is None: qkv = self.qkv(x)
+        else:
+            bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+            qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
+        q, k, v = qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+        temperature = torch.clamp(self.logit_scale, max=math.log(1. / 0.01)).exp()
+        x = _attend(self, F.normalize(q, dim=-1), F.normalize(k, dim=-1), v, temperature, _window_bias(self.position_bias(), mask, b))
+        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, c)))
+
+ATTENTION_WRAPPERS[SwinV2WindowAttention] = QuantWindowAttentionV2
+
+# %% ../nbs/04_quantize.ipynb #d70b7957
+from timm.models.levit import Attention as LevitAttention, AttentionDownsample as LevitAttentionDownsample
+
+class QuantLevitAttention(nn.Module):
+    "timm LeViT `Attention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
+    def __init__(self, attn:LevitAttention, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        _adopt(self, attn, config, name, children)
+        self.key_dim, self.val_dim, self.val_attn_dim, self.use_conv = attn.key_dim, attn.val_dim, attn.val_attn_dim, attn.use_conv
+
+    def forward(self, x:Tensor)->Tensor:
+        bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.key_dim, self.val_dim]
+        if self.use_conv:   # (B, C, H, W): channels are (heads, dims)
+            b, _, h, w = x.shape
+            q, k, v = (t.transpose(-2, -1) for t in self.qkv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
+            x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, -1, h, w)
+        else:
+            b, n, _ = x.shape
+            q, k, v = (t.transpose(1, 2) for t in self.qkv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
+            x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, self.val_attn_dim)
+        return self.proj(x)
+
+ATTENTION_WRAPPERS[LevitAttention] = QuantLevitAttention
+
+# %% ../nbs/04_quantize.ipynb #b3e89742
+class QuantLevitAttentionDownsample(nn.Module):
+    "timm LeViT `AttentionDownsample` (queries from a subsampled grid) with `q`, `k`, `v`, `probs` quantizer slots."
+    def __init__(self, attn:LevitAttentionDownsample, config:QuantConfig, name:str='', children:dict|None=None):
+        super().__init__()
+        _adopt(self, attn, config, name, children)
+        self.key_dim, self.val_dim, self.val_attn_dim = attn.key_dim, attn.val_dim, attn.val_attn_dim
+        self.stride, self.use_conv = attn.stride, attn.use_conv
+
+    def forward(self, x:Tensor)->Tensor:
+        bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.val_dim]
+        if self.use_conv:
+            b, _, h, w = x.shape
+            k, v = (t.transpose(-2, -1) for t in self.kv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
+            q = self.q(x).view(b, self.num_heads, self.key_dim, -1).transpose(-2, -1)
+            hh, ww = (h - 1) // self.stride + 1, (w - 1) // self.stride + 1
+            x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, self.val_attn_dim, hh, ww)
+        else:
+            b, n, _ = x.shape
+            k, v = (t.transpose(1, 2) for t in self.kv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
+            q = self.q(x).view(b, -1, self.num_heads, self.key_dim).transpose(1, 2)
+            x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, -1, self.val_attn_dim)
+        return self.proj(x)
+
+ATTENTION_WRAPPERS[LevitAttentionDownsample] = QuantLevitAttentionDownsample
+
+# %% ../nbs/04_quantize.ipynb #7cf3bba9
+_ATTENTION_NAME = re.compile(r'attention|attn', re.IGNORECASE)
+_DIRECT_WEIGHT = re.compile(r'\bself\.(\w+)\.weight\b(?!\s*[.\[])')   # `self.qkv.weight`, not `self.qkv.weight.dtype`
+
+def _attention_like(m:nn.Module)->bool:
+    "Does `m`'s class name say it is an attention ('Attention' or 'Attn', any case)?"
+    return bool(_ATTENTION_NAME.search(type(m).__name__))
+
+@functools.lru_cache(maxsize=None)
+def _weights_used_directly(cls:type)->frozenset[str]:
+    "Children whose `.weight` `cls.forward` uses itself (e.g. `F.linear(x, self.qkv.weight, bias)`), from its source."
+    try: return frozenset(_DIRECT_WEIGHT.findall(inspect.getsource(cls.forward)))
+    except (OSError, TypeError): return frozenset()
+
+def _within(a:str, b:str)->bool:
+    "Is module path `a` strictly inside module path `b`?"
+    return b == '' and a != '' or a.startswith(b + '.')
+
+# %% ../nbs/04_quantize.ipynb #315e860d
+def _slot_paths(named:dict)->list[str]:
+    "Every slot path of the model, on or off: input/weight/output of each Linear, q/k/v/probs of each attention(-like) module."
+    out = []
+    for name, m in named.items():
+        if not name: continue
+        if isinstance(m, nn.Linear): out += [f'{name}.{s}' for s in ('input', 'weight', 'output')]
+        elif type(m) in ATTENTION_WRAPPERS or _attention_like(m): out += [f'{name}.{s}' for s in MATMUL_SLOTS]
+    return out
+
+def _check_overrides(config:QuantConfig, paths:list[str]):
+    "Every override pattern must match at least one slot path of the model, or it would silently do nothing."
+    for pat in config.overrides:
+        if any(fnmatch.fnmatchcase(p, pat) for p in paths): continue
+        near = ([f'{pat}.*'] if any(p.startswith(pat + '.') for p in paths) else []) + difflib.get_close_matches(pat, paths, n=3, cutoff=0.3)
+        raise QuantConfigError(
+            f"QuantConfig.overrides[{pat!r}] matches no quantizer slot of this model; nearest: {', '.join(map(repr, near or paths[:3]))}. "
+            "Patterns (fnmatch) match whole slot paths '<module>.<slot>', the slot one of input/weight/output (a Linear) or "
+            "q/k/v/probs (an attention), e.g. 'head.*' for every slot of the layer 'head'")
+
+# %% ../nbs/04_quantize.ipynb #93319928
+def _coverage_gaps(named:dict, config:QuantConfig, wrapped:set[str])->tuple[list[str], set[str]]:
+    "(what stays in float against the config, the Linears to leave in float) given the attention paths that get wrappers."
+    on = lambda path, slots: any(config.spec_for(f'{path}.{s}') is not None for s in slots)
+    supported = [n for n, m in named.items() if type(m) in ATTENTION_WRAPPERS]
+    gaps, bypassed = [], set()
+    for name, m in named.items():
+        if (_attention_like(m) and type(m) not in ATTENTION_WRAPPERS and on(name, MATMUL_SLOTS)
+            and not any(_within(name, s) or _within(s, name) for s in supported)):
+            gaps.append(f"{name or '(the model)'!r} ({type(m).__name__}): an attention class without a wrapper; its matmuls would stay in float")
+        if name in wrapped: continue   # its wrapper calls the Linears properly
+        for attr in sorted(_weights_used_directly(type(m))):
+            path = f'{name}.{attr}' if name else attr
+            if isinstance(getattr(m, attr, None), nn.Linear) and on(path, ('input', 'weight', 'output')):
+                bypassed.add(path)
+                gaps.append(f"{path!r} (Linear): its weight is used without calling the layer (F.linear on `.weight`) inside "
+                            f"{name or '(the model)'!r} ({type(m).__name__}), which the workbench cannot wrap; it stays in float")
+    return gaps, bypassed
+
 # %% ../nbs/04_quantize.ipynb #79cb7b17
-def _planned(model:nn.Module, config:QuantConfig)->list[tuple[nn.Module, str, nn.Module, nn.Module]]:
-    "(parent, attribute, original, replacement) for every module the config quantizes."
+def _planned(model:nn.Module, config:QuantConfig)->tuple[list[tuple[nn.Module, str, nn.Module, nn.Module]], list[str]]:
+    "(parent, attribute, original, replacement) for every module the config quantizes, and what stays in float against it."
     if not isinstance(model, nn.Module): raise TypeError(f"quantize needs an nn.Module, got {type(model).__name__}")
     if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
     named = dict(model.named_modules())
     if isinstance(model, nn.Linear) or type(model) in ATTENTION_WRAPPERS:
         raise QuantConfigError(f"quantize replaces submodules, and the model itself is a {type(model).__name__}; "
                                "wrap it first, e.g. nn.Sequential(layer)")
+    _check_overrides(config, _slot_paths(named))
     def parent_of(name): p, _, a = name.rpartition('.'); return named[p], a
     def any_slot(name, slots): return any(config.spec_for(f'{name}.{s}') is not None for s in slots)
-    plan, inside = [], {}
-    for name, m in named.items():   # attention first, so its Linear children go inside the wrapper
-        if type(m) in ATTENTION_WRAPPERS and any_slot(name, ('q', 'k', 'v', 'probs')): inside[name] = {}
+    inside = {n: {} for n, m in named.items() if n and type(m) in ATTENTION_WRAPPERS and any_slot(n, MATMUL_SLOTS)}
+    gaps, bypassed = _coverage_gaps(named, config, set(inside))   # attention first, so its Linear children go inside the wrapper
+    plan = []
     for name, m in named.items():
-        if not isinstance(m, nn.Linear) or not any_slot(name, ('input', 'weight', 'output')): continue
+        if not isinstance(m, nn.Linear) or name in bypassed or not any_slot(name, ('input', 'weight', 'output')): continue
         try: q = QuantLinear(m, config, name)
         except QuantConfigError as e: raise QuantConfigError(f"layer {name!r}: {e}") from None
         pname, attr = name.rpartition('.')[0], name.rpartition('.')[2]
@@ -141,7 +367,7 @@ def _planned(model:nn.Module, config:QuantConfig)->list[tuple[nn.Module, str, nn
         else: plan.append((*parent_of(name), m, q))
     for name, kids in inside.items():
         plan.append((*parent_of(name), named[name], ATTENTION_WRAPPERS[type(named[name])](named[name], config, name, kids)))
-    return plan
+    return plan, gaps
 
 def is_quantized(model:nn.Module)->bool:
     "Does `model` contain workbench quantization wrappers?"
@@ -187,16 +413,47 @@ def _forward(model:nn.Module, batch, device):
     if isinstance(batch, dict): return model(**{k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()})
     return model(batch.to(device))
 
+# %% ../nbs/04_quantize.ipynb #f653450c
+class _WeightUses(TorchFunctionMode):
+    "Record which torch function first receives each of `weights` (by identity) as an argument."
+    def __init__(self, weights:dict[int, str]): super().__init__(); self.weights, self.seen = weights, {}
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        for a in itertools.chain(args, (kwargs or {}).values()):
+            for t in (a if isinstance(a, (list, tuple)) else (a,)):
+                if id(t) in self.weights: self.seen.setdefault(self.weights[id(t)], getattr(func, '__name__', str(func)))
+        return func(*args, **(kwargs or {}))
+
+def _check_inputs_reached(model:nn.Module, batch, device):
+    "Inside `calibration`: fail clearly if a `QuantLinear`'s input slot saw nothing because its weight was used without calling it."
+    missed = {id(m.weight): n for n, m in model.named_modules() if isinstance(m, QuantLinear)
+              and getattr(m.input_quantizer, 'mode', None) == 'calib' and m.input_quantizer.observer is None}
+    if not missed: return
+    with _WeightUses(missed) as uses: _forward(model, batch, device)   # once more, watching those weights
+    if not uses.seen: return   # layers the forward pass does not use: the quantizer's own error says so
+    named = dict(model.named_modules())
+    where = [f"{n!r} inside module {n.rpartition('.')[0]!r} of class {type(named[n.rpartition('.')[0]]).__name__} ({f} on `.weight`)"
+             for n, f in sorted(uses.seen.items())]
+    raise CalibrationError(f"no calibration data reached the input slot of {len(where)} Linear layer(s) because each one's weight "
+        f"was used without calling the layer: {'; '.join(where)}. The workbench cannot wrap such a use: register a wrapper for "
+        f"that class in ATTENTION_WRAPPERS, or keep the layer(s) in float with overrides such as {{{sorted(uses.seen)[0] + '.*'!r}: None}}")
+
 # %% ../nbs/04_quantize.ipynb #be5ca8cc
 def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or anything with nn.Linear layers)
              config:QuantConfig|None=None,# what to quantize and how; default W8A8
              calib_data=None,              # a tensor of inputs, or an iterable of batches (tensors, (x, y) pairs or dicts of keyword arguments)
              batch_size:int=64,            # batch size when `calib_data` is a tensor
              progress:bool=False,          # show a progress bar over calibration batches
+             strict:bool=False,            # refuse (`CoverageError`) instead of warning when some module would stay in float
             )->nn.Module:
     "Quantize `model` in place (fake-quant wrappers, calibrated). On any error the model is left exactly as it was."
     config = config or QuantConfig()
-    plan = _planned(model, config)
+    plan, gaps = _planned(model, config)
+    if gaps:
+        msg = (f"{len(gaps)} module(s) stay in float: " + '; '.join(gaps) + f". Supported attention classes: "
+               f"{', '.join(sorted({f'{c.__module__.rpartition(chr(46))[2]}.{c.__name__}' for c in ATTENTION_WRAPPERS}))}; set a module's slots to None in "
+               "QuantConfig.overrides to keep it in float on purpose")
+        if strict: raise CoverageError(f"strict=True and {msg}. The model is unchanged.")
+        warnings.warn(msg, CoverageWarning, stacklevel=2)
     if not plan:
         n_lin = sum(isinstance(m, nn.Linear) for m in model.modules())
         raise NothingToQuantizeError(f"nothing to quantize in {type(model).__name__}: found {n_lin} nn.Linear and "
@@ -211,13 +468,18 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
             device = next(model.parameters()).device
             model.eval()
             with torch.no_grad(), calibration(model):
-                for b in tqdm(batches, desc='calibrating', disable=not progress, leave=False): _forward(model, b, device)
+                first = None
+                for b in tqdm(batches, desc='calibrating', disable=not progress, leave=False):
+                    first = b if first is None else first
+                    _forward(model, b, device)
+                _check_inputs_reached(model, first, device)
     except BaseException:
         for parent, attr, old in reversed(done): setattr(parent, attr, old)
         raise
     finally: model.train(was_training)
     return model
 
+# %% ../nbs/04_quantize.ipynb #4f6e2790
 def dequantize(model:nn.Module)->nn.Module:
     "Put the original float modules back (in place); the inverse of `quantize`."
     for name, m in list(model.named_modules()):
@@ -227,26 +489,47 @@ def dequantize(model:nn.Module)->nn.Module:
         if getattr(parent, attr, None) is m: setattr(parent, attr, m._float)
     return model
 
+# %% ../nbs/04_quantize.ipynb #e2bc317b
+def quant_coverage(model:nn.Module)->dict:
+    "How much of `model` is quantized: Linear and attention modules as (wrapped, all), the matmul slots that are on, what is left."
+    named, wrappers = dict(model.named_modules()), set(ATTENTION_WRAPPERS.values())
+    lin_q = [n for n, m in named.items() if isinstance(m, QuantLinear)]
+    lin_f = [n for n, m in named.items() if isinstance(m, nn.Linear)]
+    att_q = [n for n, m in named.items() if type(m) in wrappers]
+    known = att_q + [n for n, m in named.items() if type(m) in ATTENTION_WRAPPERS]
+    att_f = [n for n, m in named.items() if type(m) in ATTENTION_WRAPPERS or (_attention_like(m) and type(m) not in wrappers
+             and not any(_within(n, s) or _within(s, n) for s in known))]
+    slots = sum(not isinstance(getattr(named[n], f'{s}_quantizer', None), (nn.Identity, type(None))) for n in att_q for s in MATMUL_SLOTS)
+    return dict(linear=(len(lin_q), len(lin_q) + len(lin_f)), attention=(len(att_q), len(att_q) + len(att_f)),
+                matmul_slots=slots, float_linear=lin_f, float_attention=att_f)
+
 # %% ../nbs/04_quantize.ipynb #3a1e0e09
 class QuantSummary(list):
-    "One row per quantizer slot; prints as a table."
+    "One row per quantizer slot, then the coverage line; prints as a table."
+    coverage:dict = {}
+    def coverage_line(self)->str:
+        c = self.coverage
+        if not c: return ''
+        return (f"coverage: {c['linear'][0]}/{c['linear'][1]} Linear wrapped, {c['attention'][0]}/{c['attention'][1]} "
+                f"attention wrapped, {c['matmul_slots']} matmul slots")
     def __repr__(self):
         head = f"{'slot':34} {'spec':28} {'#scales':>7} {'scale min':>10} {'scale max':>10}"
         return '\n'.join([head] + [f"{r['slot']:34} {r['spec']:28} {r['n_scales']:7d} {r['scale_min']:10.3g} {r['scale_max']:10.3g}"
-                                   for r in self] + [f"{len(self)} quantizer slots"])
+                                   for r in self] + [f"{len(self)} quantizer slots", self.coverage_line()]).rstrip()
     def _repr_html_(self):
         cells = ''.join(f"<tr><td>{r['slot']}</td><td>{r['spec']}</td><td>{r['n_scales']}</td><td>{r['scale_min']:.3g}</td>"
                         f"<td>{r['scale_max']:.3g}</td></tr>" for r in self)
         return (f"<table><tr><th>slot</th><th>spec</th><th>#scales</th><th>scale min</th><th>scale max</th></tr>{cells}</table>"
-                f"<p>{len(self)} quantizer slots</p>")
+                f"<p>{len(self)} quantizer slots</p><p>{self.coverage_line()}</p>")
 
 def quant_summary(model:nn.Module)->QuantSummary:
-    "Every quantizer slot of `model`: spec, number of scales, scale range (NaN for dynamic scales)."
+    "Every quantizer slot of `model`: spec, number of scales, scale range (NaN for dynamic scales); `.coverage` as `quant_coverage`."
     rows = []
     for path, q in quantizers(model).items():
         s = q.scale if q.scale.numel() else torch.tensor([float('nan')])
         rows.append(dict(slot=path, spec=str(q.spec), n_scales=q.scale.numel(), scale_min=s.min().item(), scale_max=s.max().item()))
-    return QuantSummary(rows)
+    out = QuantSummary(rows); out.coverage = quant_coverage(model)
+    return out
 
 # %% ../nbs/04_quantize.ipynb #ea75b3a5
 @torch.no_grad()
