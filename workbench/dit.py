@@ -9,7 +9,8 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from .core import WorkbenchError
-from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD, FashionMNIST, batches
+from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_DATA_CONFIG, FashionMNIST, batches
+from .models import register_reference, load_model
 
 # %% auto #0
 __all__ = ['FM_DIT_ARCH', 'SCHEDULERS', 'DIFFUSION', 'fm_dit', 'to_unit', 'from_unit', 'diffusion_of', 'train_dit', 'sample',
@@ -155,21 +156,21 @@ def sample_quality(classifier:nn.Module, images:Tensor, labels:Tensor, real:Tens
                 n=len(images))
 
 # %% ../nbs/14_dit.ipynb #3f163fef
-def load_fm_dit(folder=None)->nn.Module:
-    "The committed FM-DiT (eval mode), with its card as `model.card`."
-    import json
-    from pathlib import Path
-    from workbench.models import load_checkpoint, REPO_DATA, CheckpointError
-    folder = Path(folder or REPO_DATA)
-    card_path = folder / 'fm_dit.json'
-    if not card_path.is_file(): raise CheckpointError(f"no model card {card_path}; train FM-DiT with `workbench-train-dit`")
-    card = json.loads(card_path.read_text())
+def _attach_diffusion(model:nn.Module, card:dict):
+    "A loaded FM-DiT gets its noise schedule and prediction target from its card."
+    from workbench.models import CheckpointError
     if 'diffusion' not in card:
-        raise CheckpointError(f"{card_path} has no 'diffusion' entry (noise schedule and prediction target); it predates "
+        raise CheckpointError(f"the FM-DiT card has no 'diffusion' entry (noise schedule and prediction target); it predates "
                               "the current recipe: retrain with `workbench-train-dit`")
-    model = load_checkpoint(fm_dit(**card['arch']), folder / 'fm_dit.safetensors')
-    model.card, model.diffusion = card, card['diffusion']
-    return model.eval()
+    model.diffusion = card['diffusion']
+
+register_reference('fm-dit', fm_dit, file='fm_dit.safetensors', card='fm_dit.json', arch=FM_DIT_ARCH,
+                   data_config=dict(FASHION_MNIST_DATA_CONFIG, mean=(0.5,), std=(0.5,)),   # pixels in [-1, 1] (`to_unit`)
+                   regenerate='`workbench-train-dit`', finish=_attach_diffusion)
+
+def load_fm_dit(folder=None)->nn.Module:
+    "The committed FM-DiT (eval mode), with its card as `model.card`: `load_model('fm-dit')`."
+    return load_model('fm-dit', folder=folder)
 
 def measure_samples(model:nn.Module, n:int, steps:int=50, seed:int=0, n_real:int|None=None,
                     classifier:nn.Module|None=None, real:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:

@@ -13,8 +13,9 @@ from .core import QuantConfig, QuantSpec, QuantConfigError, WorkbenchError, METH
 from .quantizers import make_quantizer, UniformQuantizer
 from .formats import format_spec, FIXED_BITS
 from .observe import capture, is_block
-from .models import load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
-from .data import fashion_mnist, calibration_set, FashionMNIST
+from torch.utils.data import Dataset
+from .models import load_model, load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
+from .data import fashion_mnist, calibration_set, FashionMNIST, batches
 import workbench.methods   # registers the method pipelines in METHODS
 
 # %% auto #0
@@ -23,30 +24,23 @@ __all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS'
            'grid_levels', 'layer_sqnr', 'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
 
 # %% ../nbs/10_explorer.ipynb #5341b609
-EXPLORER_MODELS = {
-    'baseline': 'outliers_stream_none',   # a card + safetensors pair in data/ (from experiments/outliers.ipynb)
-    'TWEO': 'outliers_stream_tweo',
-    'CD': 'outliers_stream_cd',
-    'fm-vit': 'fm-vit',                   # a reference model of `REFERENCE_MODELS`
+EXPLORER_MODELS = {              # what the model selector shows -> a reference model of `REFERENCE_MODELS`
+    'baseline': 'outliers-none', # the outlier experiment's models (experiments/outliers.ipynb)
+    'TWEO': 'outliers-tweo',
+    'CD': 'outliers-cd',
+    'fm-vit': 'fm-vit',
     'fm-swin': 'fm-swin',
 }
 
 def load_explorer_model(name:str, folder:str|Path|None=None)->nn.Module:
-    "Load the explorer model `name` (a key of `EXPLORER_MODELS`) in eval mode, with its card as `model.card`."
-    import json
-    from timm.models.vision_transformer import VisionTransformer
+    "Load the explorer model `name` (a key of `EXPLORER_MODELS`) in eval mode, with its card as `model.card` (`load_model`)."
     if name not in EXPLORER_MODELS:
         raise WorkbenchError(f"unknown explorer model {name!r}; choose one of {list(EXPLORER_MODELS)}, or pass an nn.Module")
-    stem = EXPLORER_MODELS[name]
-    if stem in REFERENCE_MODELS: return load_reference(stem, folder)
-    folder = Path(folder or REPO_DATA)
-    card_path = folder / f'{stem}.json'
-    if not card_path.is_file():
-        raise WorkbenchError(f"no model card {card_path}: regenerate it with the command in experiments/outliers.ipynb")
-    card = json.loads(card_path.read_text())
-    model = load_checkpoint(VisionTransformer(**card['arch']), folder / f'{stem}.safetensors')
-    model.card = card
-    return model.eval()
+    ref = EXPLORER_MODELS[name]
+    if ref not in REFERENCE_MODELS:
+        raise WorkbenchError(f"explorer model {name!r} has no model card: {ref!r} is not a reference model "
+                             f"({', '.join(sorted(REFERENCE_MODELS))}); register it with `register_reference`")
+    return load_model(ref, folder=folder)
 
 # %% ../nbs/10_explorer.ipynb #297043d0
 ACTIVATIONS = {   # what the layer selector shows -> suffix of the captured tensor's name ('' is the block itself)
@@ -197,14 +191,15 @@ def _linear_outputs(model:nn.Module, x:Tensor, names:list[str])->dict[str, Tenso
     return out
 
 def method_report(model:nn.Module, method:str, specs:dict, calib_x:Tensor, eval_data, cache:ActivationCache,
-                  train_limit:int=2048, progress=None, cancelled=lambda: False)->dict|None:
+                  train_limit:int=2048, progress=None, cancelled=lambda: False,
+                  train_data:Dataset|None=None)->dict|None: # for methods that train (QAT, GPLQ); default Fashion-MNIST's training split
     "Quantize a copy of `model` with `METHODS[method]`, then in-model layer SQNR and top-1 on `eval_data` (x, y)."
     fn = METHODS[method]
     progress = progress or (lambda frac, what: None)
     if cancelled(): return None
     qmodel = copy.deepcopy(model)
     opts, params = {}, inspect.signature(fn).parameters
-    if 'train_data' in params: opts.update(train_data=fashion_mnist('train'), limit=train_limit, epochs=1)
+    if 'train_data' in params: opts.update(train_data=train_data if train_data is not None else fashion_mnist('train'), limit=train_limit, epochs=1)
     progress(0.05, f'{method}: calibrating')
     fn(qmodel, explorer_config(specs), calib_x, **opts)
     if cancelled(): return None
@@ -213,10 +208,11 @@ def method_report(model:nn.Module, method:str, specs:dict, calib_x:Tensor, eval_
     q_out = _linear_outputs(qmodel, calib_x, names)
     sqnr = {n: sqnr_db(cache.linears[n][2], q_out[n]) for n in names if n in q_out}
     x, y = eval_data
+    x_device = next(qmodel.parameters()).device
     correct, n_done = 0, 0
     for xb, yb in zip(x.split(250), y.split(250)):
         if cancelled(): return None
-        with torch.no_grad(): correct += (qmodel(xb).argmax(-1) == yb).sum().item()
+        with torch.no_grad(): correct += (qmodel(xb.to(x_device)).argmax(-1).cpu() == yb.cpu()).sum().item()
         n_done += len(yb)
         progress(0.4 + 0.6 * n_done / len(y), f'{method}: top-1 on {n_done}/{len(y)} images')
     return dict(sqnr=sqnr, top1=100 * correct / len(y), n=len(y))
@@ -262,19 +258,19 @@ class Explorer:
     "Widgets and live plots to explore what quantization does to a model's activations, layers and accuracy."
     def __init__(self,
                  model:str|nn.Module='baseline',  # a name of `EXPLORER_MODELS`, or a float model
-                 data=None,                       # evaluation data: a `FashionMNIST` split or an (x, y) pair; default FM test
+                 data=None,                       # evaluation data: a Dataset of (image, label) (e.g. `load_data(...)`) or an (x, y) pair; default FM test
                  calib:Tensor|None=None,          # calibration/capture batch; default: a seeded Fashion-MNIST train subset
                  n_calib:int=128,                 # images in the default calibration batch
                  n_eval:int=1000,                 # evaluation subset for top-1
                  auto_eval:bool=True,             # re-run the method and top-1 in the background after each change
                  outlier_ratio:float=4.0,         # a channel is an outlier above this × the median channel peak
-                 seed:int=0):
+                 seed:int=0,
+                 train_data=None):                # training data of the methods that train (QAT, GPLQ); default FM train
         import ipywidgets as W
-        self.outlier_ratio, self.auto_eval, self.seed = outlier_ratio, auto_eval, seed
+        self.outlier_ratio, self.auto_eval, self.seed, self.train_data = outlier_ratio, auto_eval, seed, train_data
         torch.manual_seed(seed)
         if data is None: data = fashion_mnist('test')
-        x, y = data.tensors(torch.arange(min(n_eval, len(data)))) if isinstance(data, FashionMNIST) else \
-               (data[0][:n_eval], data[1][:n_eval])
+        x, y = next(batches(data, min(n_eval, len(data)))) if isinstance(data, Dataset) else (data[0][:n_eval], data[1][:n_eval])
         self.eval_data = (x, y)
         self.calib = calib if calib is not None else calibration_set(n_calib, seed)[0]
         self.models, self.caches, self.fp32, self.history = {}, {}, {}, {}
@@ -446,7 +442,7 @@ class Explorer:
                 progress(0.01, f'{name}: FP32 top-1')
                 self.fp32[name] = evaluate(model, self.eval_data)['top1']
             rep = method_report(model, method, job['specs'], self.calib, self.eval_data, job['cache'],
-                                progress=progress, cancelled=lambda: not current())
+                                progress=progress, cancelled=lambda: not current(), train_data=self.train_data)
         except Exception as e:
             if current():
                 self._set_status(f'{method} failed: {type(e).__name__}: {e}', error=True); self.progress_label.value = 'failed'

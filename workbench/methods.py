@@ -206,7 +206,8 @@ def lsq_config(w_bits:int|None, a_bits:int|None, act_granularity:str='tensor', c
                        input=act, matmul=act, probs=a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', calib=calib, **g))
 
 def _needs(train_data, method):
-    if train_data is None: raise QuantConfigError(f"{method} trains the model: pass train_data=... (e.g. fashion_mnist('train'))")
+    if train_data is None: raise QuantConfigError(f"{method} trains the model: pass train_data=... (a map-style Dataset of (image, label): "
+                                                  "fashion_mnist('train'), or load_data(folder, 'train', model) for an image folder)")
 
 @METHODS.register('qat')
 def qat(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=3, lr:float=1e-4,
