@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sweeps.ipynb #a7c9c1d3
 from __future__ import annotations
-import itertools, json, os, signal, subprocess, sys, threading, time
+import itertools, json, os, re, signal, subprocess, sys, threading, time
 from pathlib import Path
 from tqdm.auto import tqdm
 from .core import append_result, read_results
@@ -12,9 +12,9 @@ import workbench
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'grid', 'run_name',
-           'run_one', 'stop_all', 'run_grid', 'setting', 'results_table', 'accuracy_plot', 'speed_check', 'headline',
-           'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli', 'parse_grid',
-           'pivot_table', 'pareto_front', 'report', 'main', 'cli']
+           'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'results_table', 'accuracy_plot',
+           'speed_check', 'headline', 'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli',
+           'parse_grid', 'pivot_table', 'pareto_front', 'report', 'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
@@ -26,7 +26,8 @@ def grid(**axes)->list[dict]:
 
 def run_name(params:dict)->str:
     "A file-name-safe name for one parameter set."
-    return '_'.join(f"{k}-{v}" for k, v in params.items()).replace('/', '-').replace(' ', '')
+    name = '_'.join(f"{k}-{v}" for k, v in params.items()).replace('/', '-')
+    return re.sub(r'[^\w.=+,-]', '', name)   # no spaces, quotes, braces (papermill formats braces in output paths)
 
 def _done(records, params):
     return any(r.get('status', 'ok') == 'ok' and all(r.get(k) == v for k, v in params.items()) for r in records)
@@ -128,6 +129,30 @@ def run_grid(notebook:str|Path,          # the parameterized notebook (a cell ta
         stop_all(); raise
     finally: bar.close()
     return [statuses[i] for i in range(len(params)) if i in statuses]
+
+# %% ../nbs/11_sweeps.ipynb #b5461275
+def experiment_inputs(model='fm-vit',              # a `load_model` name (reference model or timm name), or an `nn.Module`
+                      weights:str|Path|None='',     # a local weights file for a timm model; empty: the reference's own, or timm's cache
+                      model_kwargs:dict|str|None=None, # extra `timm.create_model` arguments, as a dict or its JSON text
+                      data='fashion-mnist',         # a `load_data` spec: 'fashion-mnist' or an ImageNet-style folder
+                      device:str='cpu',             # where the model runs: 'cpu', 'cuda', 'cuda:1'
+                      pretrained:bool|None=None,    # timm's pretrained weights from the local cache; None: when no `weights` are given
+                     )->tuple:
+    "`(model, test split, training split, record fields)` of an experiment's parameters."
+    import torch
+    from workbench.models import load_model, is_reference
+    from workbench.data import load_data
+    kw = json.loads(model_kwargs) if isinstance(model_kwargs, str) else dict(model_kwargs or {})
+    if str(device).startswith('cuda') and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but torch sees no CUDA device on this machine; use device='cpu'")
+    timm_name = isinstance(model, str) and not is_reference(model)
+    if pretrained is None: pretrained = timm_name and not weights
+    net = load_model(model, weights or None, device=device, **(dict(pretrained=True) if pretrained else {}), **kw)
+    test, train = load_data(data, 'test', model=net), load_data(data, 'train', model=net)
+    sha = net.card.get('sha256') or ''
+    fields = dict(model=model if isinstance(model, str) else type(model).__name__, model_kwargs=model_kwargs or {},
+                  weights=str(weights or ''), weights_sha256=sha, checkpoint_sha=sha[:16], data=str(data), device=str(device))
+    return net, test, train, fields
 
 # %% ../nbs/11_sweeps.ipynb #ab2a6a0f
 def setting(r:dict)->str:
@@ -275,14 +300,23 @@ def compare_methods(out_dir:str|Path='report/methods', params:list[dict]|None=No
 # %% ../nbs/11_sweeps.ipynb #dad02f4d
 @call_parse
 def methods_cli(out:Param("report folder", str)='report/methods',
-                eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0,
-                models:Param("comma-separated reference models", str)='fm-vit,fm-swin'):
-    "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on the reference models; resumable."
-    compare_methods(out, methods_grid(models=tuple(models.split(',')), **({'eval_limit': eval_limit} if eval_limit else {})))
+                eval_limit:Param("evaluate on the first N test images only (0 = all)", int)=0,
+                models:Param("comma-separated `load_model` names: reference models or timm model names", str)='fm-vit,fm-swin',
+                weights:Param("a local weights file for the (single) timm model", str)='',
+                model_kwargs:Param("extra timm.create_model arguments as JSON, e.g. '{\"num_classes\": 100}'", str)='',
+                data:Param("'fashion-mnist' or an ImageNet-style image folder", str)='fashion-mnist',
+                device:Param("'cpu' or 'cuda'", str)='cpu'):
+    "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on any models and data; resumable."
+    names = tuple(models.split(','))
+    if weights and len(names) > 1: raise SystemExit(f"--weights names one file, but --models names {len(names)} models; run one model at a time")
+    given = dict(eval_limit=eval_limit, weights=weights, model_kwargs=json.loads(model_kwargs) if model_kwargs else '',
+                 data=data if data != 'fashion-mnist' else '', device=device if device != 'cpu' else '')
+    compare_methods(out, methods_grid(models=names, **{k: v for k, v in given.items() if v}))
 
 # %% ../nbs/11_sweeps.ipynb #fd176a72
 def _value(v:str):
-    "'4' -> 4, '0.5' -> 0.5, 'true' -> True, anything else stays a string."
+    "'4' -> 4, '0.5' -> 0.5, 'true' -> True, '{\"img_size\": 32}' -> a dict, anything else stays a string."
+    if v.startswith('{'): return json.loads(v)
     for cast in (int, float):
         try: return cast(v)
         except ValueError: pass
@@ -299,7 +333,8 @@ def parse_grid(flags:list[str]|None=None, grid_file:str|Path|None=None)->list[di
     for f in flags or []:
         name, sep, vals = f.partition('=')
         if not sep or not name: raise ValueError(f"-p takes name=v1,v2 (got {f!r})")
-        axes[name.strip()] = [_value(v.strip()) for v in vals.split(',')]
+        vals = vals.strip()   # a JSON object ({...}) is one value; anything else is a comma-separated list
+        axes[name.strip()] = [_value(vals)] if vals.startswith('{') else [_value(v.strip()) for v in vals.split(',')]
     if not axes: raise ValueError("an empty grid: give -p name=v1,v2 flags or a -g grid.yaml file")
     return grid(**axes)
 
@@ -374,9 +409,24 @@ def report(results:str|Path, out:str|Path|None=None, title:str='workbench report
     print(f"report written to {out}")
     return out
 
+# %% ../nbs/11_sweeps.ipynb #7e84946c
+def run_notebook(notebook:str|Path, # the parameterized notebook
+                 params:dict,       # its parameters (one set; `out` is added)
+                 out:str|Path,      # the results store the notebook appends to
+                 run_dir:str|Path,  # folder for the executed notebook
+                 kernel:str='python3')->Path:
+    "Execute `notebook` once in this process (under torchrun: once per process, the rank in the file name); returns the executed notebook."
+    import papermill as pm
+    rank = os.environ.get('RANK')
+    nb_out = Path(run_dir) / (run_name(params) + (f'.rank{rank}' if rank is not None else '') + '.ipynb')
+    nb_out.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(notebook), str(nb_out), parameters=dict(params, out=str(Path(out).resolve())), kernel_name=kernel,
+                        cwd=str(Path(notebook).resolve().parent), progress_bar=False)
+    return nb_out
+
 # %% ../nbs/11_sweeps.ipynb #878e81f1
 def main(argv:list[str]|None=None):
-    "`workbench sweep ...` and `workbench report ...` (see `workbench -h`)."
+    "`workbench sweep ...`, `workbench run ...` and `workbench report ...` (see `workbench -h`)."
     import argparse
     ap = argparse.ArgumentParser(prog='workbench', description='workbench: sweeps of parameterized notebooks, and reports')
     sub = ap.add_subparsers(dest='command', required=True)
@@ -390,12 +440,22 @@ def main(argv:list[str]|None=None):
     sw.add_argument('--timeout', type=float, default=None, help='seconds allowed for each whole run')
     sw.add_argument('--executor', choices=('local', 'dask'), default='local')
     sw.add_argument('--kernel', default='python3')
+    rn = sub.add_parser('run', help='execute a parameterized notebook once (start it under torchrun for one run per process)')
+    rn.add_argument('notebook', help='the notebook (its parameters cell must take `out`)')
+    rn.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE', help='a parameter (repeatable)')
+    rn.add_argument('--out', default='results/results.jsonl', help='the results store (JSON lines)')
+    rn.add_argument('--runs', default=None, help='folder for the executed notebook (default: next to --out, runs/)')
+    rn.add_argument('--kernel', default='python3')
     rp = sub.add_parser('report', help='print the pivot table of a results store and write its HTML page')
     rp.add_argument('results'); rp.add_argument('--out', default=None, help='HTML file (default: report.html next to RESULTS)')
     a = ap.parse_args(argv)
     if a.command == 'report': report(a.results, a.out); return 0
-    params = parse_grid(a.param, a.grid)
     runs = a.runs or str(Path(a.out).parent / 'runs')
+    if a.command == 'run':
+        params = parse_grid(a.param) if a.param else [{}]
+        if len(params) != 1: raise SystemExit(f"workbench run executes one parameter set; -p gave {len(params)} (use `workbench sweep` for a grid)")
+        print(f"executed notebook: {run_notebook(a.notebook, params[0], a.out, runs, a.kernel)}"); return 0
+    params = parse_grid(a.param, a.grid)
     signal.signal(signal.SIGTERM, _interrupt)   # `kill` stops the sweep as Ctrl-C does: runs in flight end, results stay
     t0 = time.time()
     try: st = run_grid(a.notebook, params, a.out, runs, timeout=a.timeout, workers=a.workers, executor=a.executor, kernel=a.kernel)
