@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #97a638e0
 from __future__ import annotations
-import dataclasses, fnmatch
+import dataclasses, fnmatch, numbers, sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -59,11 +59,15 @@ class Registry(dict):
         known = ', '.join(sorted(map(repr, self))) or 'none yet'
         raise QuantConfigError(f"unknown {self.kind} {name!r}; known: {known}")
 
+    def describe(self)->dict:
+        "Each registered name with its one-line description (the first line of the implementation's docstring)."
+        return {n: (getattr(o, '__doc__', None) or '').strip().split('\n')[0] for n, o in self.items()}
+
     def __repr__(self): return f"Registry({self.kind!r}: {', '.join(self)})"
 
 # %% ../nbs/00_core.ipynb #7c5c1742
 QUANTIZERS = Registry('quantizer format')   # format name -> quantizer class
-CALIBRATORS = Registry('calibration method') # observer name -> function(values, spec) -> (lo, hi)
+CALIBRATORS = Registry('range estimator')    # estimator name -> observer class: cls(spec), .update(rows), .range(spec) -> (lo, hi)
 METHODS = Registry('method')                 # pipeline name -> function(model, config, calib_data, **opts)
 
 # %% ../nbs/00_core.ipynb #c28f2348
@@ -74,6 +78,13 @@ INT_GRID_FORMATS = ('int', 'lsq', 'lsq+', 'noisy')        # uniform integer grid
 BLOCK_FP4_GROUP = {'mxfp4': 32, 'nvfp4': 16}              # values per shared scale, fixed by the formats
 
 # %% ../nbs/00_core.ipynb #513d06ac
+def _estimators()->Registry:
+    "`CALIBRATORS` with the built-in estimators loaded (they register themselves in `workbench.quantizers`)."
+    import workbench.quantizers   # fills the registry; a no-op once imported
+    return sys.modules['workbench.core'].CALIBRATORS
+
+_ESTIMATOR_FIELDS = ('candidates', 'error')   # estimator parameters that only some estimators read
+
 @dataclass(frozen=True)
 class QuantSpec:
     "How one tensor is quantized: bits, sign, scale granularity, static or dynamic, format and calibration."
@@ -84,8 +95,10 @@ class QuantSpec:
     group_size: int|None = None # values per scale for `granularity='group'`
     dynamic: bool = False       # compute scales from every input instead of from calibration
     format: str = 'int'         # number format, one of `FORMATS`
-    calib: str = 'minmax'       # range estimator: 'minmax', 'percentile' or 'omse'
-    percentile: float = 99.99   # percentile of |x| (or of x at both ends) for `calib='percentile'`
+    calib: str = 'minmax'       # range estimator: a name registered in `CALIBRATORS` ('minmax', 'percentile', 'omse', ...)
+    percentile: float = 99.99   # for `calib='percentile'`: the top end is the p-th percentile of x, the bottom the (100-p)-th
+    candidates: tuple|None = None # what a search estimator picks from (percentiles; range factors for 'mse'); None: its default
+    error: str = 'mse'          # what a search estimator minimises: 'mse', or 'l<p>' for the mean |x - x̂|^p (e.g. 'l2.4')
 
     def __post_init__(self):
         _check(isinstance(self.bits, int) and not isinstance(self.bits, bool), 'bits',
@@ -94,8 +107,23 @@ class QuantSpec:
         _check(self.granularity in GRANULARITIES, 'granularity',
                f"must be one of {GRANULARITIES}, got {self.granularity!r}")
         _check(self.format in FORMATS, 'format', f"must be one of {FORMATS}, got {self.format!r}")
-        _check(self.calib in ('minmax', 'percentile', 'omse'), 'calib',
-               f"must be 'minmax', 'percentile' or 'omse', got {self.calib!r}")
+        ests = _estimators()
+        _check(isinstance(self.calib, str) and self.calib in ests, 'calib', f"unknown range estimator {self.calib!r}; "
+               f"registered: {', '.join(sorted(ests))} (add one with `@CALIBRATORS.register(name)`)")
+        est = ests[self.calib]
+        if self.candidates is not None:
+            _check(isinstance(self.candidates, (tuple, list)) and all(isinstance(c, numbers.Real) and not isinstance(c, bool)
+                   for c in self.candidates), 'candidates', f"must be a tuple of numbers or None, got {self.candidates!r}")
+            _check(len(self.candidates) > 0, 'candidates', "is empty: give at least one candidate, or None for the estimator's default")
+            object.__setattr__(self, 'candidates', tuple(float(c) for c in self.candidates))   # hashable, one type
+        for f in _ESTIMATOR_FIELDS:
+            if getattr(self, f) != self.__dataclass_fields__[f].default:
+                takes = getattr(est, 'params', ())
+                _check(f in takes, f, f"range estimator {self.calib!r} does not use {f} (it takes {', '.join(takes) or 'no parameters'}); "
+                       f"drop {f}, or pick an estimator that uses it")
+        if hasattr(est, 'check_spec'): est.check_spec(self)
+        int_grid = getattr(est, 'int_grid', False)
+        grid_msg = f"{self.calib!r} searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}"
         _check(50 < self.percentile <= 100, 'percentile', f"must be in (50, 100], got {self.percentile}")
         if self.granularity == 'group':
             _check(isinstance(self.group_size, int) and self.group_size > 0, 'group_size',
@@ -111,16 +139,16 @@ class QuantSpec:
                    "changes between inputs, so per-token scales cannot be fixed at calibration")
         if self.format in ('log2', 'logsqrt2'):
             _check(self.bits <= 8, 'bits', f"{self.format!r} levels are powers of two: use at most 8 bits, got {self.bits}")
-            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
+            _check(not int_grid, 'calib', grid_msg)
         if self.format in ('e4m3', 'e5m2'):
             _check(self.bits == 8 and self.symmetric, 'format', f"{self.format!r} is an 8-bit signed float format: "
                    f"use bits=8 and symmetric=True (got bits={self.bits}, symmetric={self.symmetric})")
-            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
+            _check(not int_grid, 'calib', grid_msg)
         if self.format in INT_GRID_FORMATS and self.symmetric:
             _check(self.bits >= 2, 'bits', "a symmetric integer grid needs at least 2 bits "
                    "(1 bit leaves only the zero level); use symmetric=False for 1 bit, or format='binary'")
         if self.format in ('tanq', 'twinlog'):
-            _check(self.calib != 'omse', 'calib', f"'omse' searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}")
+            _check(not int_grid, 'calib', grid_msg)
         if self.format == 'tanq':
             _check(not self.symmetric and 2 <= self.bits <= 8, 'format', "'tanq' quantizes values in [0, s] such as "
                    f"softmax outputs: use symmetric=False and 2..8 bits (got symmetric={self.symmetric}, bits={self.bits})")
@@ -164,7 +192,10 @@ class QuantSpec:
     def __str__(self):
         g = f"group{self.group_size}" if self.granularity == 'group' else self.granularity
         kind = self.format if self.format != 'int' else ('int' if self.symmetric else 'uint')
-        return f"{kind}{self.bits} {g}{' dyn' if self.dynamic else ''} {self.calib}"
+        est = _estimators().get(self.calib)
+        ps = [f for f in getattr(est, 'params', ()) if getattr(self, f) != self.__dataclass_fields__[f].default]
+        args = f"({', '.join(f'{f}={getattr(self, f)}' for f in ps)})" if ps else ''   # estimator parameters, if not default
+        return f"{kind}{self.bits} {g}{' dyn' if self.dynamic else ''} {self.calib}{args}"
 
 def _check(ok, name, msg):
     if not ok: raise QuantConfigError(f"QuantSpec.{name}: {msg}")
@@ -219,17 +250,21 @@ class QuantConfig:
            granularity:str='channel',    # 'channel': per-channel weights + per-tensor static activations;
                                          # 'tensor': everything per-tensor static; 'token': per-channel weights
                                          # + per-token dynamic activations; 'group': grouped weights + per-tensor activations
-           method:str='percentile',      # activation range estimator: 'minmax', 'percentile' or 'omse'
+           method:str='percentile',      # activation range estimator, a name in `CALIBRATORS`
            group_size:int=32,            # weight group size for granularity='group'
            overrides:dict|None=None,     # per-slot overrides, see above
            format:str='int',             # 'int', or 'e4m3'/'e5m2' for FP8 weights and activations (bits must be 8)
+           w_method:str|None=None,       # weight range estimator; None: 'omse' if method='omse' (int format), else 'minmax'
           )->QuantConfig:
         "The standard `WxAy` config used by the benchmark."
         if granularity not in ('channel', 'tensor', 'token', 'group'):
             raise QuantConfigError(f"QuantConfig.wa: granularity must be 'channel', 'tensor', 'token' or 'group', got {granularity!r}")
-        if method not in ('minmax', 'percentile', 'omse'):
-            raise QuantConfigError(f"QuantConfig.wa: method must be 'minmax', 'percentile' or 'omse', got {method!r}")
-        w_calib = 'omse' if method == 'omse' and format == 'int' else 'minmax'  # percentile clipping of weights rarely helps
+        ests = _estimators()
+        for arg, v in (('method', method), ('w_method', w_method)):
+            if v is not None and not (isinstance(v, str) and v in ests):
+                raise QuantConfigError(f"QuantConfig.wa: {arg} must be a registered range estimator "
+                                       f"({', '.join(sorted(ests))}), got {v!r}")
+        w_calib = w_method or ('omse' if method == 'omse' and format == 'int' else 'minmax')  # percentile clipping of weights rarely helps
         wkw = dict(granularity='channel', axis=0) if granularity in ('channel', 'token') else \
               dict(granularity='group', group_size=group_size) if granularity == 'group' else dict(granularity='tensor')
         akw = dict(granularity='token', dynamic=True, calib='minmax') if granularity == 'token' else dict(calib=method)

@@ -55,8 +55,9 @@ def tanq_codes(x:Tensor, scale:Tensor, bits:int, alpha:float=TANQ_ALPHA)->Tensor
     return torch.round((u + 1) * ((2**bits - 1) / 2))
 
 def tanq_fake_quant(x:Tensor, scale:Tensor, bits:int, alpha:float=TANQ_ALPHA)->Tensor:
-    "Quantize-dequantize `x` (values in [0, scale]) on the TanQ grid."
-    return tanq_levels(bits, alpha).to(x.device)[tanq_codes(x, scale, bits, alpha).long()].to(x.dtype) * scale
+    "Quantize-dequantize `x` (values in [0, scale]) on the TanQ grid (codes computed in float32, also for half-precision `x`)."
+    codes = tanq_codes(x.float(), scale.float() if torch.is_tensor(scale) else scale, bits, alpha)   # bf16 tan() can step past ±1
+    return tanq_levels(bits, alpha).to(x.device)[codes.long()].to(x.dtype) * scale
 
 # %% ../nbs/02_formats.ipynb #47ffb176
 class TanQuantizer(FP8Quantizer):
@@ -256,7 +257,8 @@ def forward(self:LSQQuantizer, x:Tensor)->Tensor:
         raise CalibrationError(f"quantizer{self._where()} is not calibrated yet: LSQ starts from calibration "
                                "(run `quantize(...)` with calibration data, or calibrate()/finish_calibration())")
     n = x.numel() / self.scale.numel()
-    return lsq_fake_quant(x, self.scale, getattr(self, 'offset', 0.), self.spec.qmin, self.spec.qmax, 1 / math.sqrt(n * self.spec.qmax))
+    out = lsq_fake_quant(x, self.scale, getattr(self, 'offset', 0.), self.spec.qmin, self.spec.qmax, 1 / math.sqrt(n * self.spec.qmax))
+    return out.to(x.dtype)   # float32 step sizes: a half-precision input comes back in its own dtype
 
 @patch
 def quantize(self:LSQQuantizer, x:Tensor)->tuple[Tensor, Tensor, Tensor]:

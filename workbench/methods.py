@@ -10,7 +10,7 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, METHODS
 from .quantizers import make_quantizer
-from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches
+from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, model_dtype, Undo
 from .observe import is_block
 from .models import TrainConfig, Callback, train
 
@@ -22,27 +22,42 @@ __all__ = ['restoring', 'with_overrides', 'calib_tensor', 'ptq', 'norm_linear_pa
 # %% ../nbs/09_methods.ipynb #ac95b2fd
 @contextmanager
 def restoring(model:nn.Module):
-    "On any error inside the block, give `model` back exactly as it was (modules, parameters, buffers, mode)."
+    "Yield the `Undo` record a method fills; attach it to `model` on success, give `model` back exactly as it was on any error."
     if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
     state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
     attrs = {name: dict(m.__dict__['_parameters']) for name, m in model.named_modules()}
     was_training = model.training
-    try: yield model
+    undo = Undo().keep_mode(model)
+    try: yield undo
     except BaseException:
-        remove_qwt(model); dequantize(model)
+        undo.replay(); dequantize(model)   # this method's own steps, then the wrappers and what a nested method recorded
         for name, m in model.named_modules():
             if name in attrs: m.__dict__['_parameters'].clear(); m.__dict__['_parameters'].update(attrs[name])
         model.load_state_dict(state); model.train(was_training)
         raise
+    undo.attach(model)
 
 def with_overrides(config:QuantConfig, **changes)->QuantConfig:
     "A copy of `config` with `changes` (slot-path pattern -> spec) added after its own overrides."
     return dataclasses.replace(config, overrides={**config.overrides, **changes})
 
-def calib_tensor(calib_data, limit:int|None=None, batch_size:int=256)->Tensor:
-    "The calibration inputs as one tensor (from a tensor or an iterable of batches), the first `limit` if given."
-    x = torch.cat([x for x in _calib_batches(calib_data, batch_size)])
+def calib_tensor(calib_data, limit:int|None=None, batch_size:int=256, dtype:torch.dtype|None=None)->Tensor:
+    "The calibration inputs as one tensor (from a tensor or an iterable of batches), the first `limit` if given, cast to `dtype` if given."
+    x = torch.cat([x for x in _calib_batches(calib_data, batch_size, dtype)])
     return x[:limit] if limit else x
+
+@contextmanager
+def _inputs_as(model:nn.Module, dtype:torch.dtype, what:str='training data'):
+    "Inside the block, floating-point inputs of another dtype are cast to `dtype` as they enter `model` (one warning)."
+    noted = []
+    def cast(m, args):
+        x = args[0] if args else None
+        if not (torch.is_tensor(x) and x.is_floating_point() and x.dtype != dtype): return None
+        out = _cast_input(x, dtype, what, note=not noted); noted.append(True)
+        return (out, *args[1:])
+    h = model.register_forward_pre_hook(cast)
+    try: yield model
+    finally: h.remove()
 
 # %% ../nbs/09_methods.ipynb #6fb28252
 @METHODS.register('ptq')
@@ -87,26 +102,34 @@ def mean_scale(s:Tensor, z:Tensor)->tuple[float, int]:
     return s.mean().item(), round(z.float().mean().item())
 
 @torch.no_grad()
-def reparameterize(norm:nn.LayerNorm, linear:nn.Linear, s:Tensor, z:Tensor, choose=mean_scale)->tuple[float, int]:
-    "Fold per-channel (s, z) into `norm` and `linear` (in place); returns the per-tensor (s̃, z̃) that replaces them."
-    st, zt = choose(s, z)
-    r1, r2 = s / st, (z - zt)
+def reparameterize(norm:nn.LayerNorm,   # the LayerNorm (changed in place)
+                   linear:nn.Linear,    # the Linear it feeds (changed in place; gets a bias if it has none)
+                   s:Tensor, z:Tensor,  # per-channel scales and zero points of the Linear's input
+                   choose=mean_scale,   # (s, z) -> per-tensor (s̃, z̃)
+                   undo:Undo|None=None, # keeps the original tensors (and that the bias was added) for `dequantize`
+                  )->tuple[float, int]:
+    "Fold per-channel (s, z) into `norm` and `linear` (in place, in float32 for half-precision models); returns the per-tensor (s̃, z̃)."
     if norm.weight is None or norm.bias is None:
         raise QuantConfigError("reparameterization needs a LayerNorm with elementwise_affine=True and a bias")
-    norm.weight.div_(r1); norm.bias.div_(r1).add_(st * r2)
-    if linear.bias is None: linear.bias = nn.Parameter(torch.zeros(linear.out_features, device=linear.weight.device))
-    linear.weight.mul_(r1)
-    linear.bias.sub_(linear.weight @ (st * r2))
+    s, z = s.float(), z.float()
+    st, zt = choose(s, z)
+    r1, r2 = s / st, (z - zt)
+    if undo is not None:
+        for m, n in ((norm, 'weight'), (norm, 'bias'), (linear, 'weight'), (linear, 'bias')): undo.keep(m, n)
+    norm.weight.copy_(norm.weight.float() / r1); norm.bias.copy_(norm.bias.float() / r1 + st * r2)
+    if linear.bias is None: linear.bias = nn.Parameter(torch.zeros(linear.out_features, device=linear.weight.device, dtype=linear.weight.dtype))
+    linear.weight.copy_(linear.weight.float() * r1)
+    linear.bias.copy_(linear.bias.float() - linear.weight.float() @ (st * r2))   # with W' as stored (rounded, in half precision)
     return st, zt
 
 # %% ../nbs/09_methods.ipynb #47c2cf55
 def _repq(model:nn.Module, config:QuantConfig, calib_data, probs_format:str, choose, calib_n:int|None=32)->nn.Module:
-    xc = calib_tensor(calib_data, calib_n)
-    with restoring(model):
+    xc = calib_tensor(calib_data, calib_n, dtype=model_dtype(model))
+    with restoring(model) as undo:
         pairs = norm_linear_pairs(model)
         if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
         stats = per_channel_input_stats(model, config, xc, [p for p, *_ in pairs])
-        tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose) for p, nrm, lin in pairs}
+        tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
         probs = config.probs and QuantSpec(config.probs.bits, symmetric=False, format=probs_format,
                                            calib='minmax' if probs_format != 'int' else config.probs.calib)
         final = with_overrides(config, **({'*.probs': probs} if probs else {}))
@@ -164,9 +187,16 @@ def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor])->list[tu
     return [(torch.cat(i), torch.cat(o)) for i, o in zip(ins, outs)]
 
 @torch.no_grad()
-def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, batch_size:int=64)->list[dict]:
+def fit_qwt(qmodel:nn.Module,          # the quantized model (gets the compensations)
+            fmodel:nn.Module,          # the float model whose block outputs it should follow
+            calib_data,                # inputs: a tensor or an iterable of batches
+            ridge:float=1e-3,          # λ as a fraction of the mean diagonal of XᵀX
+            batch_size:int=64,
+            undo:Undo|None=None,       # records the compensations and hooks, so that `dequantize` removes them
+           )->list[dict]:
     "Fit and install QwT compensations in `qmodel`'s blocks so their outputs follow `fmodel`'s; returns per-block fit records."
-    xs = list(calib_tensor(calib_data).split(batch_size))
+    xs = list(calib_tensor(calib_data, dtype=model_dtype(qmodel)).split(batch_size))
+    rec = undo if undo is not None else Undo()   # a throwaway record when the caller keeps none
     remove_qwt(qmodel)   # fit from scratch: a compensation already in place would hide the residual
     qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
     if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
@@ -175,15 +205,15 @@ def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, ba
     for i, bq in enumerate(qb):   # the quantized side goes block by block: earlier compensations change later inputs
         (x, yq), = _block_io(qmodel, [bq], xs)
         yf = float_out[i]
-        r = (yf - yq).double()
-        xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64)], 1)
+        r = (yf.float() - yq.float()).double()   # fitted in float64 whatever the model's dtype, then cast back
+        xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64, device=x.device)], 1)
         g = xa.T @ xa
         lam = ridge * g.diagonal().mean()
-        c = torch.linalg.solve(g + lam * torch.eye(len(g), dtype=torch.float64), xa.T @ r)
-        comp = nn.Linear(x.shape[1], r.shape[1]).to(x.device)
+        c = torch.linalg.solve(g + lam * torch.eye(len(g), dtype=torch.float64, device=g.device), xa.T @ r)
+        comp = nn.Linear(x.shape[1], r.shape[1]).to(x.device, x.dtype)
         comp.weight.copy_(c[:-1].T.float()); comp.bias.copy_(c[-1].float())
-        bq.qwt = comp
-        if not any(h is _qwt_hook for h in bq._forward_hooks.values()): bq.register_forward_hook(_qwt_hook)
+        rec.set(bq, 'qwt', comp)
+        if not any(h is _qwt_hook for h in bq._forward_hooks.values()): rec.hook(bq, _qwt_hook)
         after = (r - (xa @ c)).pow(2).mean().item()
         records.append(dict(block=i, mse_before=r.pow(2).mean().item(), mse_after=after))
     return records
@@ -191,10 +221,11 @@ def fit_qwt(qmodel:nn.Module, fmodel:nn.Module, calib_data, ridge:float=1e-3, ba
 @METHODS.register('qwt')
 def qwt(model:nn.Module, config:QuantConfig, calib_data, base:str='ptq', ridge:float=1e-3, **opts)->nn.Module:
     "QwT: the `base` method's quantization, then closed-form linear compensation of every block."
-    with restoring(model):
+    if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
+    with restoring(model) as undo:
         fmodel = copy.deepcopy(model)
         METHODS[base](model, config, calib_data, **opts)
-        model.qwt_fit = fit_qwt(model, fmodel, calib_data, ridge)
+        undo.set(model, 'qwt_fit', fit_qwt(model, fmodel, calib_data, ridge, undo=undo))
     return model
 
 # %% ../nbs/09_methods.ipynb #6ad2bf87
@@ -214,10 +245,12 @@ def qat(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs
         limit:int|None=None, progress:bool=False, **opts)->nn.Module:
     "Full QAT: LSQ on weights and activations at the config's bit widths, trained `epochs` epochs."
     _needs(train_data, 'qat')
-    with restoring(model):
+    dtype = model_dtype(model)
+    with restoring(model) as undo:
+        undo.keep_all(model)   # training changes every weight: dequantize puts the float ones back
         quantize(model, lsq_config(config.weight and config.weight.bits, config.input and config.input.bits), calib_data)
         tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
-        model.train_history = train(model, train_data, tc, progress=progress)
+        with _inputs_as(model, dtype): undo.set(model, 'train_history', train(model, train_data, tc, progress=progress))
         model.eval()
     return model
 
@@ -227,18 +260,19 @@ class PCADistill(Callback):
     def __init__(self, teacher:nn.Module, mean:Tensor, components:Tensor, weight:float=1.0):
         self.teacher, self.mean, self.components, self.weight = teacher.eval(), mean, components, weight
     def before_fit(self, s):
-        self.feats = []
+        self.feats, self.dtype = [], model_dtype(self.teacher)
         self.h = s.model.get_classifier().register_forward_pre_hook(lambda m, a: self.feats.append(a[0]))
     def extra_loss(self, s):
         student = self.feats.pop(); self.feats.clear()
-        with torch.no_grad(): teacher = self.teacher.forward_head(self.teacher.forward_features(s.x), pre_logits=True)
-        p = lambda f: (f - self.mean) @ self.components
+        with torch.no_grad(): teacher = self.teacher.forward_head(self.teacher.forward_features(s.x.to(self.dtype)), pre_logits=True)
+        p = lambda f: (f.float() - self.mean) @ self.components   # in float32 (the PCA's dtype) for half-precision models
         return self.weight * F.mse_loss(p(student), p(teacher))
     def after_fit(self, s): self.h.remove()
 
 @torch.no_grad()
 def pca_components(feats:Tensor, variance:float=0.6)->tuple[Tensor, Tensor]:
-    "Mean and the fewest principal directions (columns) of `feats` that explain at least `variance` of its variance."
+    "Mean and the fewest principal directions (columns) of `feats` that explain at least `variance` of its variance (float32)."
+    feats = feats.float()
     mean = feats.mean(0)
     _, sv, vh = torch.linalg.svd(feats - mean, full_matrices=False)
     ratio = (sv**2).cumsum(0) / (sv**2).sum()
@@ -250,21 +284,24 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
          variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False, **opts)->nn.Module:
     "GPLQ: LSQ activations trained with CE + PCA feature distillation, then percentile per-channel weights + QwT."
     _needs(train_data, 'gplq')
-    xc = calib_tensor(calib_data, calib_n)
-    with restoring(model):
+    dtype = model_dtype(model)
+    xc = calib_tensor(calib_data, calib_n, dtype=dtype)
+    with restoring(model) as undo:
+        undo.keep_all(model)   # stage 1 trains every weight: dequantize puts the float ones back
         teacher = copy.deepcopy(model).eval()
         with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
         mean, comps = pca_components(feats, variance)
         a_bits = config.input.bits if config.input else None
         quantize(model, lsq_config(None, a_bits, act_granularity='channel'), xc)                     # stage 1
         tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
-        model.train_history = train(model, train_data, tc, callbacks=[PCADistill(teacher, mean, comps)], progress=progress)
+        with _inputs_as(model, dtype):
+            undo.set(model, 'train_history', train(model, train_data, tc, callbacks=[PCADistill(teacher, mean, comps)], progress=progress))
         model.eval()
         if config.weight:                                                                             # stage 2
             wspec = QuantSpec(config.weight.bits, granularity='channel', axis=0, calib='percentile')
             for m in model.modules():
                 if type(m).__name__ == 'QuantLinear':
                     m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
-        model.qwt_fit = fit_qwt(model, teacher, xc)
-        model.pca_dims = comps.shape[1]
+        undo.set(model, 'qwt_fit', fit_qwt(model, teacher, xc, undo=undo))
+        undo.set(model, 'pca_dims', comps.shape[1])
     return model

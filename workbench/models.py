@@ -222,12 +222,13 @@ def evaluate(model:nn.Module,
         it = zip(x.split(batch_size), y.split(batch_size))
     elif isinstance(data, Dataset): it = batches(data, batch_size, limit=limit, num_workers=num_workers)
     else: it = data
-    was_training, device = model.training, next(model.parameters()).device
+    was_training, (device, dtype) = model.training, next((p.device, p.dtype) for p in model.parameters())
     model.eval()
     correct, n, loss, logits = 0, 0, 0., []
     try:
         for x, y in tqdm(it, desc='evaluating', disable=not progress, leave=False):
-            out, y = model(x.to(device)).float().cpu(), torch.as_tensor(y).cpu()
+            x = x.to(device, dtype) if x.is_floating_point() else x.to(device)   # a bf16 model reads bf16 images
+            out, y = model(x).float().cpu(), torch.as_tensor(y).cpu()
             correct += (out.argmax(-1) == y).sum().item(); n += len(y)
             loss += F.cross_entropy(out, y, reduction='sum').item()
             if return_logits: logits.append(out)

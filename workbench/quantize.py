@@ -18,8 +18,8 @@ from .quantizers import make_quantizer
 # %% auto #0
 __all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bias', 'QuantAttention', 'QuantRopeAttention',
            'QuantRelPosAttention', 'QuantWindowAttention', 'QuantWindowAttentionV2', 'QuantLevitAttention',
-           'QuantLevitAttentionDownsample', 'is_quantized', 'quantizers', 'calibration', 'quantize', 'dequantize',
-           'quant_coverage', 'QuantSummary', 'quant_summary', 'time_forward']
+           'QuantLevitAttentionDownsample', 'is_quantized', 'quantizers', 'calibration', 'model_dtype', 'quantize',
+           'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -392,9 +392,30 @@ def calibration(model:nn.Module):
     finally:
         for q in acts + weights: q.mode, q.observer = 'quant', None
 
+# %% ../nbs/04_quantize.ipynb #4419dfcb
+def model_dtype(model:nn.Module)->torch.dtype:
+    "The dtype of `model`'s first floating-point parameter or buffer: what it takes as input (float32 if it has none)."
+    for t in itertools.chain(model.parameters(), model.buffers()):
+        if t.is_floating_point(): return t.dtype
+    return torch.float32
+
+# %% ../nbs/04_quantize.ipynb #e858d812
+def _cast_input(x, dtype:torch.dtype, what:str='calibration data', note:bool=True):
+    "`x` as input to a model of `dtype`: another floating dtype is cast (a warning if `note`), integer images are refused."
+    if not torch.is_tensor(x) or x.dtype == dtype: return x
+    if not x.is_floating_point():
+        if x.dtype == torch.uint8 or (x.dim() >= 3 and not x.is_complex()):
+            raise CalibrationError(
+                f"{what} is a {x.dtype} tensor of shape {tuple(x.shape)}, but the model takes normalised floating-point "
+                f"({dtype}) images: convert them to float and normalise them as the model was trained, e.g. "
+                "`(x.float() / 255 - mean) / std` with the model's data config (`load_data` and `calibration_set` do this)")
+        return x   # integer inputs that are not images (token ids) go in as they are
+    if note: warnings.warn(f"{what} is {x.dtype} but the model is {dtype}: casting it to {dtype}", stacklevel=3)
+    return x.to(dtype)
+
 # %% ../nbs/04_quantize.ipynb #0e1827c1
-def _calib_batches(calib_data, batch_size:int):
-    "An iterator over input batches, failing early if there are none."
+def _calib_batches(calib_data, batch_size:int, dtype:torch.dtype|None=None):
+    "An iterator over input batches (tensor batches cast to `dtype` if given, one warning), failing early if there are none or they are integer images."
     if calib_data is None:
         raise CalibrationError("this config has static activation quantizers, which need calibration data: pass "
                                "calib_data (a tensor of inputs or an iterable of batches), or use dynamic/weight-only specs")
@@ -406,7 +427,13 @@ def _calib_batches(calib_data, batch_size:int):
     first = next(it, None)
     if first is None or (torch.is_tensor(first) and first.numel() == 0):
         raise CalibrationError("calibration data is empty: the iterable yielded no batch; pass at least one input")
-    return itertools.chain([first], it)
+    if dtype is None: return itertools.chain([first], it)
+    noted = set()
+    def cast(b):
+        out = _cast_input(b, dtype, note=torch.is_tensor(b) and b.dtype not in noted)
+        if torch.is_tensor(b): noted.add(b.dtype)
+        return out
+    return itertools.chain([cast(first)], map(cast, it))   # the first batch is checked now, before the model is touched
 
 def _forward(model:nn.Module, batch, device):
     "Run `model` on one calibration batch: a tensor, or a dict of keyword arguments (a DiT's `hidden_states`, `timestep`, `class_labels`)."
@@ -459,12 +486,12 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
         raise NothingToQuantizeError(f"nothing to quantize in {type(model).__name__}: found {n_lin} nn.Linear and "
             f"{sum(type(m) in ATTENTION_WRAPPERS for m in model.modules())} attention module(s), and the config selects "
             "none of their slots (are they all disabled by overrides?)")
-    was_training, done = model.training, []
+    was_training, done, dtype = model.training, [], model_dtype(model)   # the dtype before any wrapper is in place
     try:
         for parent, attr, old, new in plan: setattr(parent, attr, new); done.append((parent, attr, old))
         static = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
         if static:
-            batches = _calib_batches(calib_data, batch_size)
+            batches = _calib_batches(calib_data, batch_size, dtype)
             device = next(model.parameters()).device
             model.eval()
             with torch.no_grad(), calibration(model):
@@ -479,14 +506,84 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
     finally: model.train(was_training)
     return model
 
+# %% ../nbs/04_quantize.ipynb #9f0f00af
+class Undo:
+    "What a method changed in a float model besides `quantize`'s wrappers, step by step, so that `dequantize` can put it back bit for bit."
+    def __init__(self): self.steps = []   # plain data (no closures), so `copy.deepcopy` of the model maps it onto the copy
+
+    def keep(self, module:nn.Module, # the module that owns (or will own) the tensor
+             name:str,               # one of its parameter or buffer names, or a name about to become one
+            )->Undo:
+        "Remember `module`'s parameter or buffer `name` (the object, a copy of its values, its `.grad`; or that it is absent) before changing it."
+        for where in ('_parameters', '_buffers'):
+            if name in module.__dict__[where]:
+                t = module.__dict__[where][name]
+                grad = t.grad if where == '_parameters' and t is not None else None
+                self.steps.append(('tensor', module, name, where, t, None if t is None else t.detach().clone(), grad))
+                return self
+        self.steps.append(('attr', module, name, False, None))   # absent: whatever gets that name is removed again
+        return self
+
+    def keep_all(self, model:nn.Module)->Undo:
+        "`keep` every parameter and buffer of `model` (for methods that train the weights)."
+        for m in model.modules():
+            for name in [*m._parameters, *m._buffers]: self.keep(m, name)
+        return self
+
+    def set(self, module:nn.Module, name:str, value)->Undo:
+        "`setattr(module, name, value)` (a plain attribute or a submodule), remembering what was there."
+        present = name in module.__dict__ or name in module._modules
+        self.steps.append(('attr', module, name, present, getattr(module, name) if present else None))
+        setattr(module, name, value)
+        return self
+
+    def hook(self, module:nn.Module, fn)->Undo:
+        "Register `fn` as a forward hook of `module`, to be removed again."
+        self.steps.append(('hook', module, fn)); module.register_forward_hook(fn)
+        return self
+
+    def keep_mode(self, model:nn.Module)->Undo:
+        "Remember the train/eval mode of every module of `model`."
+        self.steps.append(('mode', model, [(m, m.training) for m in model.modules()]))
+        return self
+
+    def attach(self, model:nn.Module)->nn.Module:
+        "Add these steps to `model`'s record, which `dequantize` replays."
+        rec = model.__dict__.get('_undo')
+        if rec is None: model.__dict__['_undo'] = self
+        else: rec.steps += self.steps
+        return model
+
+    @torch.no_grad()
+    def replay(self):
+        "Undo every step, the last first."
+        for kind, module, *a in reversed(self.steps):
+            if kind == 'tensor':
+                name, where, obj, values, grad = a
+                module.__dict__[where][name] = obj
+                if obj is not None: obj.copy_(values); obj.grad = grad
+            elif kind == 'attr':
+                name, present, old = a
+                if present: setattr(module, name, old)
+                elif any(name in d for d in (module.__dict__, module._modules, module._parameters, module._buffers)): delattr(module, name)
+            elif kind == 'hook':
+                for k in [k for k, h in module._forward_hooks.items() if h is a[0]]:
+                    for d in (module._forward_hooks, getattr(module, '_forward_hooks_with_kwargs', {}),
+                              getattr(module, '_forward_hooks_always_called', {})): d.pop(k, None)
+            elif kind == 'mode':
+                for m, training in a[0]: m.training = training
+        self.steps = []
+
 # %% ../nbs/04_quantize.ipynb #4f6e2790
 def dequantize(model:nn.Module)->nn.Module:
-    "Put the original float modules back (in place); the inverse of `quantize`."
+    "Put the original float modules back and replay the `Undo` record a method left (in place); the inverse of `quantize` and of every method."
     for name, m in list(model.named_modules()):
         if not name or not hasattr(m, '_float'): continue
         parent_name, _, attr = name.rpartition('.')
         parent = model.get_submodule(parent_name)
         if getattr(parent, attr, None) is m: setattr(parent, attr, m._float)
+    undo = model.__dict__.pop('_undo', None)
+    if undo is not None: undo.replay()
     return model
 
 # %% ../nbs/04_quantize.ipynb #e2bc317b
