@@ -8,16 +8,17 @@ import copy, dataclasses, math, time
 from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, METHODS
-from .quantizers import make_quantizer
-from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, model_dtype, Undo
+from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, METHODS, CALIBRATORS
+from .quantizers import make_quantizer, PercentileSearchObserver, log_fake_quant, _lp, SCALE_EPS
+from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, _forward, model_dtype, Undo
 from .observe import is_block
 from .models import TrainConfig, Callback, train
 
 # %% auto #0
-__all__ = ['restoring', 'with_overrides', 'calib_tensor', 'ptq', 'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale',
-           'reparameterize', 'repq_vit', 'mad_scale', 'dopq_vit', 'remove_qwt', 'fit_qwt', 'qwt', 'lsq_config', 'qat',
-           'PCADistill', 'pca_components', 'gplq']
+__all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'restoring', 'with_overrides', 'calib_tensor', 'ptq',
+           'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize', 'Recipe', 'recipe_config',
+           'LogQuantileSearchObserver', 'calibrate_sequential', 'repq_vit', 'mad_scale', 'dopq_vit', 'remove_qwt',
+           'fit_qwt', 'qwt', 'lsq_config', 'qat', 'PCADistill', 'pca_components', 'gplq', 'recipe_table']
 
 # %% ../nbs/09_methods.ipynb #ac95b2fd
 @contextmanager
@@ -122,29 +123,174 @@ def reparameterize(norm:nn.LayerNorm,   # the LayerNorm (changed in place)
     linear.bias.copy_(linear.bias.float() - linear.weight.float() @ (st * r2))   # with W' as stored (rounded, in half precision)
     return st, zt
 
+# %% ../nbs/09_methods.ipynb #3a3b45e9
+RECIPE_KINDS = {'post_ln': 'post-LN inputs (qkv, fc1, reduction)', 'post_gelu': 'post-GELU (fc2 input)',
+                'linear_input': 'other Linear inputs (proj, head)', 'qkv': 'q, k, v', 'probs': 'softmax probabilities',
+                'weight': 'weights'}
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    "How a method calibrates: per slot kind the `QuantSpec` fields besides bits, the calibration order and size, and the source."
+    post_ln: dict                 # inputs of the Linears after a LayerNorm (before any reparameterization)
+    post_gelu: dict               # `mlp.fc2` inputs
+    linear_input: dict            # every other Linear input
+    qkv: dict                     # attention q, k, v
+    probs: dict                   # softmax output
+    weight: dict                  # Linear weights
+    order: str = 'float'          # 'float': all at once on float activations; 'sequential': block by block on the quantized model
+    calib_n: int|None = None      # calibration images the method uses by default (None: all it is given)
+    source: str = ''              # where it comes from (paper section, authors' code)
+    from_config: bool = False     # the slot specs are the caller's `QuantConfig` (the kinds show `QuantConfig.wa`'s)
+    def __post_init__(self):
+        if self.order not in ('float', 'sequential'):
+            raise QuantConfigError(f"Recipe.order: must be 'float' or 'sequential', got {self.order!r}")
+
+# %% ../nbs/09_methods.ipynb #f4794898
+def recipe_config(recipe:Recipe,      # the recipe
+                  config:QuantConfig, # gives the bits of each slot kind (None keeps a kind off) and the last overrides
+                  model:nn.Module,    # the float model, to find its post-LN and post-GELU Linears
+                 )->QuantConfig:
+    "The `QuantConfig` that quantizes `model` the way `recipe` says, at `config`'s bit widths."
+    spec = lambda kind, base: base and QuantSpec(base.bits, **getattr(recipe, kind))
+    a = config.input
+    gelu = {f'{n}.input': spec('post_gelu', a) for n, m in model.named_modules() if n.rpartition('.')[2] == 'fc2' and isinstance(m, nn.Linear)}
+    ln = {f'{p}.input': spec('post_ln', a) for p, *_ in norm_linear_pairs(model)}
+    return QuantConfig(weight=spec('weight', config.weight), input=spec('linear_input', a), output=config.output,
+                       matmul=spec('qkv', config.matmul), probs=spec('probs', config.probs),
+                       overrides={**gelu, **ln, **config.overrides})
+
+# %% ../nbs/09_methods.ipynb #288ddb04
+@CALIBRATORS.register('log-quantile-search')
+class LogQuantileSearchObserver(PercentileSearchObserver):
+    "For unsigned log2/log√2 quantizers (softmax probabilities): the candidate top quantile of x whose log-grid error is least."
+    int_grid = False
+    @classmethod
+    def check_spec(cls, spec:QuantSpec):
+        "Errors for a spec this estimator cannot serve."
+        PercentileSearchObserver.check_spec.__func__(cls, spec)
+        if spec.format not in ('log2', 'logsqrt2') or spec.symmetric:
+            raise QuantConfigError(f"QuantSpec.calib: 'log-quantile-search' picks the scale of an unsigned log2/log√2 "
+                                   f"grid; got format={spec.format!r}, symmetric={spec.symmetric}")
+    def update(self, rows:Tensor):
+        m = rows.shape[-1]
+        lo, hi = self.candidate_ranges(rows)
+        err = torch.stack([_lp(log_fake_quant(rows, h.clamp(min=SCALE_EPS)[..., None], self.spec) - rows, self.p).sum(-1, dtype=torch.float64)
+                           for h in hi])
+        lo, hi = lo.double() * m, hi.double() * m
+        if self.err is None: self.err, self.lo, self.hi = err, lo, hi
+        else: self.err, self.lo, self.hi = self.err + err, self.lo + lo, self.hi + hi
+        self.n += m
+
+# %% ../nbs/09_methods.ipynb #a74bd568
+_act = dict(symmetric=False, calib='percentile')   # QuantConfig.wa(method='percentile'): asymmetric, per tensor, 99.99
+RECIPES = {}   # name -> Recipe
+RECIPES['shared'] = Recipe(
+    post_ln=dict(symmetric=False, granularity='channel', axis=-1, calib='percentile'), post_gelu=_act, linear_input=_act,
+    qkv=_act, probs=_act, weight=dict(symmetric=True, granularity='channel', axis=0, calib='minmax'),
+    order='float', source="the workbench's shared defaults (`QuantConfig.wa`)", from_config=True)
+_search = dict(symmetric=False, calib='percentile-search')   # candidates 99.9, 99.99, 99.999, both tails, squared error
+RECIPES['repq-vit'] = Recipe(
+    post_ln=dict(_search, granularity='channel', axis=-1), post_gelu=_search, linear_input=_search, qkv=_search,
+    probs=dict(symmetric=False, format='logsqrt2', calib='log-quantile-search'),
+    weight=dict(symmetric=False, granularity='channel', axis=0, calib='clip-search', candidates=(99.9, 99.99, 99.999)),
+    order='sequential', calib_n=32,
+    source="RepQ-ViT (Li et al., ICCV 2023) §3 (post-LN reparameterization, log√2 softmax) and §4.1 (32 calibration images); "
+           "estimators, asymmetric weights and in-model calibration from the authors' code (zkkli/RepQ-ViT, "
+           "classification/quant/quantizer.py, test_quant.py)")
+
+# %% ../nbs/09_methods.ipynb #44656b65
+@torch.no_grad()
+def calibrate_sequential(model:nn.Module,  # a quantized model (its weight quantizers calibrated)
+                         calib_data,        # a tensor of inputs, or an iterable of batches
+                         keep=(),           # slot paths whose ranges are set already: they quantize throughout
+                         batch_size:int=64, # batch size when `calib_data` is a tensor
+                        )->nn.Module:
+    "Recalibrate `model`'s static activation quantizers block by block in forward order, weights quantized, earlier blocks quantized."
+    acts = {n: q for n, q in quantizers(model).items() if q.kind == 'act' and not q.spec.dynamic and n not in keep}
+    weights = [q for q in quantizers(model).values() if q.kind == 'weight']
+    xs = list(_calib_batches(calib_data, batch_size, model_dtype(model)))
+    device, was_training = next(model.parameters()).device, model.training
+    blocks = [n for n, m in model.named_modules() if is_block(m)]
+    group = lambda path: max((b for b in blocks if path.startswith(b + '.')), key=len, default=path)
+    seen = {}   # slot path -> position in the forward pass
+    def noter(n):
+        def note(m, a): seen.setdefault(n, len(seen))   # returns None: the input is left alone
+        return note
+    hs = [q.register_forward_pre_hook(noter(n)) for n, q in acts.items()]
+    model.eval()
+    try:
+        for q in acts.values(): q.mode = 'off'
+        for q in weights: q.mode = 'quant'
+        _forward(model, xs[0][:1] if torch.is_tensor(xs[0]) else xs[0], device)   # one image gives the order
+        for h in hs: h.remove()
+        groups = {}
+        for n in sorted(acts, key=lambda n: seen.get(n, len(seen))): groups.setdefault(group(n), []).append(n)
+        for names in groups.values():
+            for n in names: acts[n].mode, acts[n].observer = 'calib', None
+            for x in xs: _forward(model, x, device)
+            for n in names: acts[n].finish_calibration(); acts[n].mode = 'quant'
+    finally:
+        for h in hs: h.remove()
+        for q in [*acts.values(), *weights]: q.mode, q.observer = 'quant', None
+        model.train(was_training)
+    return model
+
+# %% ../nbs/09_methods.ipynb #429520f2
+REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', calib='minmax'), calib_n=32,
+                                  source="the workbench's shared defaults, log√2 probabilities with the max as scale")
+
 # %% ../nbs/09_methods.ipynb #47c2cf55
-def _repq(model:nn.Module, config:QuantConfig, calib_data, probs_format:str, choose, calib_n:int|None=32)->nn.Module:
+def _post_ln_stats(model:nn.Module, cfg:QuantConfig, xc:Tensor, paths:list[str], order:str)->dict[str, tuple[Tensor, Tensor]]:
+    "Per-channel (scales, zero points) of the post-LN inputs at `paths` under `cfg` (per channel there), calibrated in `order`."
+    if order == 'float': cfg = QuantConfig(weight=None, input=None, matmul=None, probs=None, overrides={f'{p}.input': cfg.spec_for(f'{p}.input') for p in paths})
+    quantize(model, cfg, xc if order == 'float' else xc[:1])   # sequential: the wrappers and weight scales; ranges below
+    try:
+        if order == 'sequential': calibrate_sequential(model, xc)
+        qs = quantizers(model)
+        return {p: (qs[f'{p}.input'].scale.reshape(-1).clone(), qs[f'{p}.input'].zero_point.reshape(-1).clone()) for p in paths}
+    finally: dequantize(model)
+
+def _set_tilde(model:nn.Module, tilde:dict)->set[str]:
+    "Give the per-tensor asymmetric integer post-LN input quantizers their (s̃, z̃); the slot paths set."
+    qs, done = quantizers(model), set()
+    for p, (st, zt) in tilde.items():
+        q = qs.get(f'{p}.input')
+        if q is not None and q.spec.granularity == 'tensor' and not q.spec.symmetric and q.spec.format == 'int':
+            q.scale, q.zero_point = torch.full_like(q.scale, st), torch.full_like(q.zero_point, float(zt)); done.add(f'{p}.input')
+    return done
+
+def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose, calib_n:int|None=32)->nn.Module:
     xc = calib_tensor(calib_data, calib_n, dtype=model_dtype(model))
     with restoring(model) as undo:
         pairs = norm_linear_pairs(model)
         if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
-        stats = per_channel_input_stats(model, config, xc, [p for p, *_ in pairs])
+        paths = [p for p, *_ in pairs]
+        cfg = config if recipe.from_config else recipe_config(recipe, config, model)
+        if recipe.from_config and recipe.order == 'float': stats = per_channel_input_stats(model, config, xc, paths)
+        else:
+            per_channel = {f'{p}.input': dict(symmetric=False, granularity='channel', axis=-1) for p in paths} if recipe.from_config else {}
+            stats = _post_ln_stats(model, with_overrides(cfg, **per_channel), xc, paths, recipe.order)
         tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
-        probs = config.probs and QuantSpec(config.probs.bits, symmetric=False, format=probs_format,
-                                           calib='minmax' if probs_format != 'int' else config.probs.calib)
-        final = with_overrides(config, **({'*.probs': probs} if probs else {}))
-        quantize(model, final, xc)
-        qs = quantizers(model)
-        for p, (st, zt) in tilde.items():
-            q = qs.get(f'{p}.input')
-            if q is not None and q.spec.granularity == 'tensor' and not q.spec.symmetric and q.spec.format == 'int':
-                q.scale, q.zero_point = torch.full_like(q.scale, st), torch.full_like(q.zero_point, float(zt))
+        probs = cfg.probs and QuantSpec(cfg.probs.bits, **recipe.probs)
+        final = with_overrides(cfg, **({'*.probs': probs} if probs else {}),
+                               **({} if recipe.from_config else {f'{p}.input': {'granularity': 'tensor'} for p in paths}))
+        if recipe.order == 'float': quantize(model, final, xc); _set_tilde(model, tilde)
+        else:
+            quantize(model, final, xc[:1])   # the wrappers and weight scales; every activation range is set below
+            calibrate_sequential(model, xc, keep=_set_tilde(model, tilde))
     return model
 
+def _recipe(recipe, shared:Recipe, paper:Recipe)->Recipe:
+    if isinstance(recipe, Recipe): return recipe
+    if recipe not in ('shared', 'paper'): raise QuantConfigError(f"recipe must be 'shared', 'paper' or a Recipe, got {recipe!r}")
+    return shared if recipe == 'shared' else paper
+
 @METHODS.register('repq-vit')
-def repq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32, **opts)->nn.Module:
+def repq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32,
+             recipe:str|Recipe='shared', # 'shared': the config's estimators (the default); 'paper': `RECIPES['repq-vit']`; or a `Recipe`
+             **opts)->nn.Module:
     "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
-    return _repq(model, config, calib_data, 'logsqrt2', mean_scale, calib_n)
+    return _repq(model, config, calib_data, _recipe(recipe, REPQ_SHARED, RECIPES['repq-vit']), mean_scale, calib_n)
 
 # %% ../nbs/09_methods.ipynb #5c8672bd
 def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
@@ -154,10 +300,18 @@ def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
     if not keep.any(): keep = torch.ones_like(keep)
     return s[keep].mean().item(), round(z[keep].float().mean().item())
 
+_tanq = dict(symmetric=False, format='tanq', calib='minmax')
+DOPQ_SHARED = dataclasses.replace(REPQ_SHARED, probs=_tanq, source="the workbench's shared defaults, TanQ probabilities with the max as scale")
+RECIPES['dopq-vit'] = dataclasses.replace(RECIPES['repq-vit'], probs=_tanq,
+    source="DopQ-ViT (Yang et al., arXiv 2408.03291): TanQ softmax and MOSF (abstract); everything else RepQ-ViT's "
+           "recipe, which it builds on (its experimental section and code were not available to check); TanQ's max scale is ours")
+
 @METHODS.register('dopq-vit')
-def dopq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32, **opts)->nn.Module:
+def dopq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32,
+             recipe:str|Recipe='shared', # 'shared' (the default), 'paper' (`RECIPES['dopq-vit']`) or a `Recipe`
+             **opts)->nn.Module:
     "DopQ-ViT: RepQ-ViT's reparameterization with the MOSF scale choice and TanQ attention probabilities."
-    return _repq(model, config, calib_data, 'tanq', mad_scale, calib_n)
+    return _repq(model, config, calib_data, _recipe(recipe, DOPQ_SHARED, RECIPES['dopq-vit']), mad_scale, calib_n)
 
 # %% ../nbs/09_methods.ipynb #f02eb793
 def _qwt_hook(block, args, out): return out + block.qwt(args[0])
@@ -305,3 +459,36 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
         undo.set(model, 'qwt_fit', fit_qwt(model, teacher, xc, undo=undo))
         undo.set(model, 'pca_dims', comps.shape[1])
     return model
+
+# %% ../nbs/09_methods.ipynb #03de7b6d
+RECIPES['qwt'] = dataclasses.replace(RECIPES['repq-vit'],
+    source="QwT (Fu et al., CVPR 2025): the base quantization is RepQ-ViT's (authors' code QwT-cls-RepQ-ViT, which also "
+           "keeps patch embedding and head at W8A8 and draws the 32 images with training augmentation); "
+           "declared only, `qwt` does not take a recipe yet")
+RECIPES['gplq'] = Recipe(
+    post_ln=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
+    post_gelu=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
+    linear_input=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
+    qkv=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
+    probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', calib='percentile'),
+    weight=dict(symmetric=True, granularity='channel', axis=0, calib='percentile'), order='float', calib_n=512,
+    source="GPLQ (Liang et al., NeurIPS 2025) §3.2.1 (stage 1: per-channel LSQ activations, trained) and §3.2.2 "
+           "(stage 2: per-channel weights, then QwT); declared as the workbench runs it, `gplq` does not take a recipe yet")
+
+# %% ../nbs/09_methods.ipynb #945369ca
+def _estimator(d:dict)->str:
+    calib = d.get('calib', 'minmax'); est = CALIBRATORS[calib]
+    ps = ([f"p={d.get('percentile', 99.99)}"] if calib == 'percentile' else []) + \
+         ([f"candidates={tuple(d.get('candidates') or est.default_candidates)}", f"error={d.get('error', 'mse')}"] if 'candidates' in getattr(est, 'params', ()) else [])
+    return f"{calib}({', '.join(ps)})" if ps else calib
+
+def recipe_table(recipe:Recipe)->str:
+    "`recipe` as a markdown table: per slot kind the estimator, symmetry, granularity and format; then order, size and source."
+    rows = ['| slot kind | estimator | symmetric | granularity | format |', '|---|---|---|---|---|']
+    for kind, label in RECIPE_KINDS.items():
+        d = getattr(recipe, kind)
+        g = d.get('granularity', 'tensor') + (' → tensor (reparameterized)' if kind == 'post_ln' and d.get('granularity') == 'channel' else '')
+        rows.append(f"| {label} | {_estimator(d)} | {'yes' if d.get('symmetric', True) else 'no'} | {g} | {d.get('format', 'int')} |")
+    rows += [f"\n**order** {recipe.order}; **calibration images** {recipe.calib_n or 'all given'}; "
+             f"**specs** {'the caller’s config (`QuantConfig.wa` defaults shown)' if recipe.from_config else 'from the recipe'}; **source** {recipe.source}"]
+    return '\n'.join(rows)
