@@ -11,10 +11,11 @@ from .core import append_result, read_results
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'grid', 'run_name',
-           'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'results_table', 'accuracy_plot',
-           'speed_check', 'headline', 'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli',
-           'parse_grid', 'pivot_table', 'pareto_front', 'report', 'run_notebook', 'main', 'cli']
+__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'PAPER_RECIPES', 'grid',
+           'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'results_table',
+           'accuracy_plot', 'speed_check', 'headline', 'headline_cli', 'methods_grid', 'methods_table',
+           'compare_methods', 'methods_cli', 'parse_grid', 'pivot_table', 'pareto_front', 'report', 'run_notebook',
+           'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
@@ -254,15 +255,18 @@ def headline_cli(out:Param("report folder", str)='report',
 # %% ../nbs/11_sweeps.ipynb #bf019dcb
 METHODS_SETTINGS = ((8, 8), (6, 6), (4, 4), (3, 3))
 METHODS_COMPARED = ('ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq')
+PAPER_RECIPES = ('repq-vit', 'dopq-vit')   # methods that also run with their paper's calibration recipe
 
 def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, settings=METHODS_SETTINGS,
                  qat_epochs=(1, 3), **fixed)->list[dict]:
     "The comparison's parameter sets (`fixed` is added to each, e.g. `eval_limit=500`)."
     ps = [dict(model=m, method=me, w_bits=w, a_bits=a, **fixed) for m in models for me in methods for w, a in settings]
+    ps += [dict(model=m, method=me, recipe='paper', w_bits=w, a_bits=a, **fixed)   # the paper's own calibration
+           for m in models for me in methods if me in PAPER_RECIPES for w, a in settings]
     ps += [dict(model=m, method='qat', w_bits=4, a_bits=4, epochs=e, **fixed) for m in models for e in qat_epochs]
     return ps
 
-def _row(r): return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '')
+def _row(r): return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '') + (' paper' if r.get('recipe') == 'paper' else '')
 
 def methods_table(records:list[dict])->str:
     "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
@@ -274,11 +278,11 @@ def methods_table(records:list[dict])->str:
         settings = [s for s in (f"W{w}A{a}" for w, a in METHODS_SETTINGS) if any(setting(r) == s for r in rs)]
         cell = {(_row(r), setting(r)): r for r in rs}
         out += [f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
-                f"{'method':10}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
+                f"{'method':15}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
         for row in dict.fromkeys(_row(r) for r in rs):
             cs = [cell.get((row, s)) for s in settings]
             w4 = cell.get((row, 'W4A4'))
-            out.append(f"{row:10}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
+            out.append(f"{row:15}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
                        (f"{w4['method_s']:>10.1f}s{w4['peak_mem_mb']:>9.0f}{w4.get('train_images_seen', 0):>11}" if w4 else ''))
         out.append('')
     failed = [r for r in records if r.get('status') == 'failed']
