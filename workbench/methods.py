@@ -325,12 +325,14 @@ def remove_qwt(model:nn.Module)->nn.Module:
             del m.qwt
     return model
 
-def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor])->list[tuple[Tensor, Tensor]]:
-    "The inputs and outputs of each of `blocks` (tokens as rows) when `model` runs once over the batches `xs`."
-    ins, outs = [[] for _ in blocks], [[] for _ in blocks]
+def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor], twins:list[nn.Module]|None=None)->list[tuple]:
+    "The inputs and outputs of each of `blocks` (tokens as rows) when `model` runs once over the batches `xs`; with `twins`, also each twin's output on the same input."
+    ins, outs, touts = [[] for _ in blocks], [[] for _ in blocks], [[] for _ in blocks]
+    rows = lambda t: t.detach().reshape(-1, t.shape[-1])
     def keeper(i):
         def keep(m, a, o):   # returns None: the block's output is left alone
-            ins[i].append(a[0].detach().reshape(-1, a[0].shape[-1])); outs[i].append(o.detach().reshape(-1, o.shape[-1]))
+            ins[i].append(rows(a[0])); outs[i].append(rows(o))
+            if twins: touts[i].append(rows(twins[i](a[0])))
         return keep
     hs = [b.register_forward_hook(keeper(i)) for i, b in enumerate(blocks)]
     try:
@@ -338,48 +340,82 @@ def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor])->list[tu
             for x in xs: model(x)
     finally:
         for h in hs: h.remove()
-    return [(torch.cat(i), torch.cat(o)) for i, o in zip(ins, outs)]
+    return [(torch.cat(i), torch.cat(o), *([torch.cat(t)] if twins else [])) for i, o, t in zip(ins, outs, touts)]
+
+def _lstsq(xa:Tensor, r:Tensor, ridge:float)->tuple[Tensor, float]:
+    "(XᵀX + λI)⁻¹XᵀR in float64 with λ = `ridge`·mean diag(XᵀX); with `ridge=0` and a singular XᵀX, λ falls back to 1e-8·mean diag. Returns C and the λ fraction used."
+    g, eye = xa.T @ xa, torch.eye(xa.shape[1], dtype=torch.float64, device=xa.device)
+    for frac in ((ridge,) if ridge else (0.0, 1e-8)):
+        c, info = torch.linalg.solve_ex(g + frac * g.diagonal().mean() * eye, xa.T @ r)
+        if info.item() == 0 and torch.isfinite(c).all(): return c, frac
+    raise QuantConfigError("QwT: the block inputs' Gram matrix is singular even with a 1e-8 ridge")
 
 @torch.no_grad()
 def fit_qwt(qmodel:nn.Module,          # the quantized model (gets the compensations)
-            fmodel:nn.Module,          # the float model whose block outputs it should follow
+            fmodel:nn.Module,          # the model whose blocks it should follow (float, or GPLQ's stage-1 model)
             calib_data,                # inputs: a tensor or an iterable of batches
-            ridge:float=1e-3,          # λ as a fraction of the mean diagonal of XᵀX
+            ridge:float=1e-3,          # λ as a fraction of the mean diagonal of XᵀX (0: plain least squares)
             batch_size:int=64,
             undo:Undo|None=None,       # records the compensations and hooks, so that `dequantize` removes them
+            target:str='float-path',   # 'float-path': `fmodel`'s block outputs on its own path; 'quantized-input': `fmodel`'s block run on the quantized block's input
+            min_r2:float|None=None,    # keep a compensation only if its R² on the calibration data is above this (None: always)
            )->list[dict]:
     "Fit and install QwT compensations in `qmodel`'s blocks so their outputs follow `fmodel`'s; returns per-block fit records."
+    if target not in ('float-path', 'quantized-input'): raise QuantConfigError(f"fit_qwt: target must be 'float-path' or 'quantized-input', got {target!r}")
     xs = list(calib_tensor(calib_data, dtype=model_dtype(qmodel)).split(batch_size))
     rec = undo if undo is not None else Undo()   # a throwaway record when the caller keeps none
     remove_qwt(qmodel)   # fit from scratch: a compensation already in place would hide the residual
     qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
     if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
     qmodel.eval(); fmodel.eval(); records = []
-    float_out = [y for _, y in _block_io(fmodel, fb, xs)]   # the targets: one pass of the float model
+    if target == 'float-path': float_out = [y for _, y in _block_io(fmodel, fb, xs)]   # the targets: one pass of the float model
     for i, bq in enumerate(qb):   # the quantized side goes block by block: earlier compensations change later inputs
-        (x, yq), = _block_io(qmodel, [bq], xs)
-        yf = float_out[i]
+        if target == 'float-path': (x, yq), = _block_io(qmodel, [bq], xs); yf = float_out[i]
+        else: (x, yq, yf), = _block_io(qmodel, [bq], xs, twins=[fb[i]])
         r = (yf.float() - yq.float()).double()   # fitted in float64 whatever the model's dtype, then cast back
         xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64, device=x.device)], 1)
-        g = xa.T @ xa
-        lam = ridge * g.diagonal().mean()
-        c = torch.linalg.solve(g + lam * torch.eye(len(g), dtype=torch.float64, device=g.device), xa.T @ r)
-        comp = nn.Linear(x.shape[1], r.shape[1]).to(x.device, x.dtype)
-        comp.weight.copy_(c[:-1].T.float()); comp.bias.copy_(c[-1].float())
-        rec.set(bq, 'qwt', comp)
-        if not any(h is _qwt_hook for h in bq._forward_hooks.values()): rec.hook(bq, _qwt_hook)
-        after = (r - (xa @ c)).pow(2).mean().item()
-        records.append(dict(block=i, mse_before=r.pow(2).mean().item(), mse_after=after))
+        c, used = _lstsq(xa, r, ridge)
+        before, after = r.pow(2).mean().item(), (r - (xa @ c)).pow(2).mean().item()
+        ss_tot = (r - r.mean(0)).pow(2).mean().item()
+        r2 = 1 - after / ss_tot if ss_tot > 0 else 0.0   # a residual with nothing to explain counts as no improvement
+        kept = min_r2 is None or r2 > min_r2
+        if kept:
+            comp = nn.Linear(x.shape[1], r.shape[1]).to(x.device, x.dtype)
+            comp.weight.copy_(c[:-1].T.float()); comp.bias.copy_(c[-1].float())
+            rec.set(bq, 'qwt', comp)
+            if not any(h is _qwt_hook for h in bq._forward_hooks.values()): rec.hook(bq, _qwt_hook)
+        records.append(dict(block=i, mse_before=before, mse_after=after if kept else before, r2=r2, kept=kept, ridge=used))
     return records
 
+# %% ../nbs/09_methods.ipynb #a1c0e7d7
+RECIPES['qwt'] = dataclasses.replace(RECIPES['repq-vit'], calib_n=512,
+    source="QwT (Fu et al., CVPR 2025): `qwt(recipe='paper')` quantizes with RepQ-ViT's paper recipe (`RECIPES['repq-vit']`, "
+           "on the first 32 images), then fits each block's compensation on the quantized-path input (float block minus "
+           "quantized block on the same input), plain least squares, kept only if R² > 0, on 512 images — all from the "
+           "authors' code (QwT-cls-RepQ-ViT). Left open: the code's W8A8 patch embedding and head (here head at the "
+           "config's bits, embedding float), its augmented calibration draws (here un-augmented, the 32 RepQ images are "
+           "the first of the 512), its fp16 compensation product (here float32)")
+
+# %% ../nbs/09_methods.ipynb #a1c0e7d2
 @METHODS.register('qwt')
-def qwt(model:nn.Module, config:QuantConfig, calib_data, base:str='ptq', ridge:float=1e-3, **opts)->nn.Module:
+def qwt(model:nn.Module, config:QuantConfig, calib_data,
+        base:str|None=None,        # the base method; None: 'ptq' ('shared') or 'repq-vit' run with its paper recipe ('paper')
+        ridge:float|None=None,     # λ as a fraction of mean diag(XᵀX); None: 1e-3 ('shared') or 0 ('paper')
+        recipe:str='shared',       # 'shared': today's fit (float-path target, always kept); 'paper': `RECIPES['qwt']`
+        **opts)->nn.Module:
     "QwT: the `base` method's quantization, then closed-form linear compensation of every block."
+    if recipe not in ('shared', 'paper'): raise QuantConfigError(f"qwt: recipe must be 'shared' or 'paper', got {recipe!r}")
+    paper = recipe == 'paper'
+    base = base or ('repq-vit' if paper else 'ptq')
+    ridge = (0.0 if paper else 1e-3) if ridge is None else ridge
+    if paper and base in ('repq-vit', 'dopq-vit'): opts = {'recipe': 'paper', **opts}
     if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
+    fit_data = calib_tensor(calib_data, RECIPES['qwt'].calib_n, dtype=model_dtype(model)) if paper else calib_data
     with restoring(model) as undo:
         fmodel = copy.deepcopy(model)
         METHODS[base](model, config, calib_data, **opts)
-        undo.set(model, 'qwt_fit', fit_qwt(model, fmodel, calib_data, ridge, undo=undo))
+        fit = dict(target='quantized-input', min_r2=0.0) if paper else {}
+        undo.set(model, 'qwt_fit', fit_qwt(model, fmodel, fit_data, ridge, undo=undo, **fit))
     return model
 
 # %% ../nbs/09_methods.ipynb #6ad2bf87
@@ -461,10 +497,6 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
     return model
 
 # %% ../nbs/09_methods.ipynb #03de7b6d
-RECIPES['qwt'] = dataclasses.replace(RECIPES['repq-vit'],
-    source="QwT (Fu et al., CVPR 2025): the base quantization is RepQ-ViT's (authors' code QwT-cls-RepQ-ViT, which also "
-           "keeps patch embedding and head at W8A8 and draws the 32 images with training augmentation); "
-           "declared only, `qwt` does not take a recipe yet")
 RECIPES['gplq'] = Recipe(
     post_ln=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
     post_gelu=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
@@ -473,7 +505,9 @@ RECIPES['gplq'] = Recipe(
     probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', calib='percentile'),
     weight=dict(symmetric=True, granularity='channel', axis=0, calib='percentile'), order='float', calib_n=512,
     source="GPLQ (Liang et al., NeurIPS 2025) §3.2.1 (stage 1: per-channel LSQ activations, trained) and §3.2.2 "
-           "(stage 2: per-channel weights, then QwT); declared as the workbench runs it, `gplq` does not take a recipe yet")
+           "(stage 2: per-channel weights, then QwT); declared as the workbench runs it, `gplq` does not take a recipe yet "
+           "(the paper's stage 1 differs: symmetric LSQ activations initialised from min/max, constant lr 5e-6, no label "
+           "smoothing, the PCA loss summed over components; its stage-2 QwT targets the stage-1 model)")
 
 # %% ../nbs/09_methods.ipynb #945369ca
 def _estimator(d:dict)->str:
