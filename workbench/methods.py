@@ -18,7 +18,8 @@ from .models import TrainConfig, Callback, train
 __all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'restoring', 'with_overrides', 'calib_tensor', 'ptq',
            'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize', 'Recipe', 'recipe_config',
            'LogQuantileSearchObserver', 'calibrate_sequential', 'repq_vit', 'mad_scale', 'dopq_vit', 'remove_qwt',
-           'fit_qwt', 'qwt', 'lsq_config', 'qat', 'PCADistill', 'pca_components', 'gplq', 'recipe_table']
+           'fit_qwt', 'qwt', 'lsq_config', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'gplq',
+           'recipe_table']
 
 # %% ../nbs/09_methods.ipynb #ac95b2fd
 @contextmanager
@@ -447,8 +448,13 @@ def qat(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs
 # %% ../nbs/09_methods.ipynb #0f19d08d
 class PCADistill(Callback):
     "MSE between the student's and teacher's penultimate features projected on the teacher's top principal components."
-    def __init__(self, teacher:nn.Module, mean:Tensor, components:Tensor, weight:float=1.0):
-        self.teacher, self.mean, self.components, self.weight = teacher.eval(), mean, components, weight
+    def __init__(self, teacher:nn.Module,   # the float model whose features the student follows
+                 mean:Tensor,            # the PCA mean of the teacher's penultimate features
+                 components:Tensor,      # the principal directions kept (columns)
+                 weight:float=1.0,       # the loss weight α
+                 reduction:str='mean'):  # 'mean': over batch and components; 'sum': summed over components, averaged over the batch (GPLQ Eq. 1)
+        if reduction not in ('mean', 'sum'): raise QuantConfigError(f"PCADistill: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.teacher, self.mean, self.components, self.weight, self.reduction = teacher.eval(), mean, components, weight, reduction
     def before_fit(self, s):
         self.feats, self.dtype = [], model_dtype(self.teacher)
         self.h = s.model.get_classifier().register_forward_pre_hook(lambda m, a: self.feats.append(a[0]))
@@ -456,58 +462,93 @@ class PCADistill(Callback):
         student = self.feats.pop(); self.feats.clear()
         with torch.no_grad(): teacher = self.teacher.forward_head(self.teacher.forward_features(s.x.to(self.dtype)), pre_logits=True)
         p = lambda f: (f.float() - self.mean) @ self.components   # in float32 (the PCA's dtype) for half-precision models
-        return self.weight * F.mse_loss(p(student), p(teacher))
+        if self.reduction == 'mean': return self.weight * F.mse_loss(p(student), p(teacher))
+        return self.weight * (p(student) - p(teacher)).pow(2).sum(-1).mean()
     def after_fit(self, s): self.h.remove()
 
 @torch.no_grad()
-def pca_components(feats:Tensor, variance:float=0.6)->tuple[Tensor, Tensor]:
+def pca_components(feats:Tensor,      # features, one row per image
+                   variance:float=0.6, # the share of the variance to keep
+                   multiple:int=1,     # round the number of directions up to a multiple of this (at most the feature width)
+                  )->tuple[Tensor, Tensor]:
     "Mean and the fewest principal directions (columns) of `feats` that explain at least `variance` of its variance (float32)."
     feats = feats.float()
     mean = feats.mean(0)
     _, sv, vh = torch.linalg.svd(feats - mean, full_matrices=False)
     ratio = (sv**2).cumsum(0) / (sv**2).sum()
     k = int((ratio < variance).sum().item()) + 1
+    k = min(-(-k // multiple) * multiple, vh.shape[0])
     return mean, vh[:k].T
 
+# %% ../nbs/09_methods.ipynb #9c1e5a07
+def gplq_paper_config(a_bits:int|None, # activation bits (None: activations off)
+                     )->QuantConfig:
+    "GPLQ §3.2.1's stage-1 specs: symmetric per-channel LSQ activations from min/max (weights off); unsigned LSQ softmax probabilities."
+    act = a_bits and QuantSpec(a_bits, symmetric=True, format='lsq', calib='minmax', granularity='channel', axis=-1)
+    probs = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', calib='minmax', granularity='channel', axis=-1)
+    return QuantConfig(weight=None, input=act, matmul=act, probs=probs)
+
+# %% ../nbs/09_methods.ipynb #9c1e5a08
 @METHODS.register('gplq')
-def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=1, lr:float=5e-5,
-         variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False, **opts)->nn.Module:
+def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=1,
+         lr:float|None=None,        # None: 5e-5 with cosine decay ('shared') or a constant 5e-6 ('paper')
+         variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False,
+         recipe:str='shared',       # 'shared': today's workbench recipe (the default); 'paper': `RECIPES['gplq']`
+         **opts)->nn.Module:
     "GPLQ: LSQ activations trained with CE + PCA feature distillation, then percentile per-channel weights + QwT."
     _needs(train_data, 'gplq')
+    if recipe not in ('shared', 'paper'): raise QuantConfigError(f"gplq: recipe must be 'shared' or 'paper', got {recipe!r}")
+    paper = recipe == 'paper'
+    lr = (5e-6 if paper else 5e-5) if lr is None else lr
     dtype = model_dtype(model)
     xc = calib_tensor(calib_data, calib_n, dtype=dtype)
     with restoring(model) as undo:
         undo.keep_all(model)   # stage 1 trains every weight: dequantize puts the float ones back
         teacher = copy.deepcopy(model).eval()
         with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
-        mean, comps = pca_components(feats, variance)
+        mean, comps = pca_components(feats, variance, multiple=32 if paper and feats.shape[1] >= 256 else 1)
         a_bits = config.input.bits if config.input else None
-        quantize(model, lsq_config(None, a_bits, act_granularity='channel'), xc)                     # stage 1
-        tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
+        quantize(model, gplq_paper_config(a_bits) if paper else lsq_config(None, a_bits, act_granularity='channel'), xc)   # stage 1
+        if paper: tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0, min_lr_ratio=1.0,
+                                   label_smoothing=0.0, grad_clip=None, limit=limit)
+        else: tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
+        distill = PCADistill(teacher, mean, comps, reduction='sum' if paper else 'mean')
         with _inputs_as(model, dtype):
-            undo.set(model, 'train_history', train(model, train_data, tc, callbacks=[PCADistill(teacher, mean, comps)], progress=progress))
+            undo.set(model, 'train_history', train(model, train_data, tc, callbacks=[distill], progress=progress))
         model.eval()
+        stage1 = copy.deepcopy(model).eval() if paper else teacher   # the paper's QwT target: float weights, quantized activations
         if config.weight:                                                                             # stage 2
             wspec = QuantSpec(config.weight.bits, granularity='channel', axis=0, calib='percentile')
             for m in model.modules():
                 if type(m).__name__ == 'QuantLinear':
                     m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
-        undo.set(model, 'qwt_fit', fit_qwt(model, teacher, xc, undo=undo))
+        fit = dict(target='quantized-input', min_r2=0.0) if paper else {}
+        undo.set(model, 'qwt_fit', fit_qwt(model, stage1, xc, undo=undo, **fit))
         undo.set(model, 'pca_dims', comps.shape[1])
     return model
 
 # %% ../nbs/09_methods.ipynb #03de7b6d
+_gplq_act = dict(symmetric=True, granularity='channel', axis=-1, format='lsq', calib='minmax')
 RECIPES['gplq'] = Recipe(
-    post_ln=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
-    post_gelu=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
-    linear_input=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
-    qkv=dict(symmetric=False, granularity='channel', axis=-1, format='lsq+', calib='percentile'),
-    probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', calib='percentile'),
+    post_ln=_gplq_act, post_gelu=_gplq_act, linear_input=_gplq_act, qkv=_gplq_act,
+    probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', calib='minmax'),
     weight=dict(symmetric=True, granularity='channel', axis=0, calib='percentile'), order='float', calib_n=512,
-    source="GPLQ (Liang et al., NeurIPS 2025) §3.2.1 (stage 1: per-channel LSQ activations, trained) and §3.2.2 "
-           "(stage 2: per-channel weights, then QwT); declared as the workbench runs it, `gplq` does not take a recipe yet "
-           "(the paper's stage 1 differs: symmetric LSQ activations initialised from min/max, constant lr 5e-6, no label "
-           "smoothing, the PCA loss summed over components; its stage-2 QwT targets the stage-1 model)")
+    source="GPLQ (Liang et al., NeurIPS 2025) as `gplq(recipe='paper')` runs it. §3.2.1 stage 1: symmetric per-channel "
+           "LSQ activations initialised from min/max, weights float and trained, 1 epoch AdamW at a constant lr 5e-6 (no "
+           "warm-up, no decay), CE without label smoothing + α=1 × the squared difference of the PCA projections of the "
+           "penultimate features, summed over the kept components and averaged over the batch; components: the fewest "
+           "keeping 60 % of the variance of the teacher's features on the calibration images, rounded up to a multiple of "
+           "32 when the features are at least 256 wide (DeiT/ViT/Swin; a small model such as FM-ViT, 96 wide, keeps the "
+           "unrounded count, else the rounding alone would keep a third of its dimensions). §3.2.2 stage 2: per-channel "
+           "symmetric percentile (99.99) weights, then QwT fitted on the quantized block's input against the stage-1 "
+           "model's block (float weights, quantized activations; `fit_qwt(target='quantized-input')`). Left open, our "
+           "choices: unsigned LSQ for softmax probabilities (a symmetric grid wastes half its levels on them), no weight "
+           "decay, no gradient clipping, the workbench's shift/flip augmentation, the PCA fitted on the 512 calibration "
+           "images, weight percentile 99.99, QwT ridge λ = 1e-3·mean diag(XᵀX) and compensations kept only if R² > 0 "
+           "(QwT's code); the 32-rounding is as the paper was reported to us, not re-checked. `recipe='shared'` (the "
+           "default) is the workbench's: asymmetric LSQ+ from the 99.99 percentile, lr 5e-5 with cosine decay and 0.1 "
+           "epoch warm-up, label smoothing 0.1, gradient clipping 1.0, the PCA loss averaged over components, and QwT "
+           "targeting the float teacher on its own path")
 
 # %% ../nbs/09_methods.ipynb #945369ca
 def _estimator(d:dict)->str:

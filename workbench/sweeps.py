@@ -255,7 +255,7 @@ def headline_cli(out:Param("report folder", str)='report',
 # %% ../nbs/11_sweeps.ipynb #bf019dcb
 METHODS_SETTINGS = ((8, 8), (6, 6), (4, 4), (3, 3))
 METHODS_COMPARED = ('ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq')
-PAPER_RECIPES = ('repq-vit', 'dopq-vit', 'qwt')   # methods that also run with their paper's calibration recipe
+PAPER_RECIPES = ('repq-vit', 'dopq-vit', 'qwt', 'gplq')   # methods that also run with their paper's calibration recipe
 
 def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, settings=METHODS_SETTINGS,
                  qat_epochs=(1, 3), **fixed)->list[dict]:
