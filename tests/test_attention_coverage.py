@@ -21,12 +21,7 @@ MODELS = {
 }
 WRAPPERS = set(ATTENTION_WRAPPERS.values())
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    "These models are tiny: one thread avoids OpenMP overhead (10x slower on 2 busy cores); restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')   # see conftest.py
 
 def build(name):
     torch.manual_seed(0)

@@ -10,12 +10,7 @@ from workbench.observe import is_block
 from workbench.models import load_model, Callback
 from workbench.data import calibration_set, load_data
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    "Small models: one thread avoids OpenMP overhead on 2 busy cores; restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')   # see conftest.py
 
 @pytest.fixture(scope='module')
 def xc(): return calibration_set(64, 0)[0]

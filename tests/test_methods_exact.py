@@ -11,12 +11,7 @@ from workbench.data import fashion_mnist, calibration_set
 
 TRAINED = ('qat', 'gplq')
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    "Small models: one thread avoids OpenMP overhead on 2 busy cores; restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')   # see conftest.py
 
 def nobias_vit():
     return timm.create_model('vit_tiny_patch16_224', pretrained=False, img_size=32, depth=2, qkv_bias=False, num_classes=10).eval()
