@@ -49,11 +49,11 @@ def test_activation_quantizers_are_symmetric_per_channel_lsq(paper):
     acts = [(n, q) for n, q in model.named_modules() if type(q).__name__ == 'LSQQuantizer']
     assert len(acts) > 2 * len(model.blocks)
     for n, q in acts:
-        assert q.spec.bits == 4 and q.spec.granularity == 'channel' and q.spec.calib == 'minmax', n
+        assert q.spec.bits == 4 and q.spec.granularity == 'channel' and q.spec.estimator == 'minmax', n
         assert q.spec.symmetric == ('probs' not in n), n   # softmax probabilities: unsigned (a choice the paper leaves open)
     assert type(model.blocks[0].mlp.fc1.input_quantizer).__name__ == 'LSQQuantizer'
     assert type(model.blocks[0].mlp.fc1.weight_quantizer).__name__ == 'UniformQuantizer'
-    assert model.blocks[0].mlp.fc1.weight_quantizer.spec.calib == 'percentile'
+    assert model.blocks[0].mlp.fc1.weight_quantizer.spec.estimator == 'percentile'
 
 def test_lr_constant_no_smoothing(paper):
     *_, spy, model = paper

@@ -6,7 +6,7 @@ from helpers import run_experiment
 from workbench.sweeps import NOTEBOOKS, run_grid, results_table
 
 PTQ = NOTEBOOKS / 'experiments' / 'ptq.ipynb'
-FIELDS = ('model checkpoint_sha method w_bits a_bits granularity calib_n calib_seed top1 top1_fp32 drop logits_cos '
+FIELDS = ('model checkpoint_sha estimator w_bits a_bits granularity calib_n calib_seed top1 top1_fp32 drop logits_cos '
           'peak_abs_act kurtosis_max time_s peak_mem_mb host torch workbench_version').split()
 TIMINGS = {'time_s', 'peak_mem_mb'}
 SMALL = dict(eval_limit=500, calib_n=64)
@@ -14,8 +14,8 @@ SMALL = dict(eval_limit=500, calib_n=64)
 def run(tmp_path, name, **params): return run_experiment(PTQ, tmp_path, name, 'ptq.jsonl', SMALL, **params)
 
 def test_record_fields_and_same_seed_same_line(tmp_path):
-    recs = run(tmp_path, 'a', w_bits=8, a_bits=8, method='percentile', seed=3)
-    recs = run(tmp_path, 'b', w_bits=8, a_bits=8, method='percentile', seed=3)
+    recs = run(tmp_path, 'a', w_bits=8, a_bits=8, estimator='percentile', seed=3)
+    recs = run(tmp_path, 'b', w_bits=8, a_bits=8, estimator='percentile', seed=3)
     assert len(recs) == 2
     for f in FIELDS: assert f in recs[0], f
     a, b = ({k: v for k, v in r.items() if k not in TIMINGS} for r in recs)
@@ -24,8 +24,8 @@ def test_record_fields_and_same_seed_same_line(tmp_path):
     assert recs[0]['top1_fp32'] > 80 and recs[0]['drop'] < 2   # W8A8 on the reference model barely moves
 
 def test_other_seed_other_calibration(tmp_path):
-    r0 = run(tmp_path, 'a', seed=0, a_bits=4, w_bits=4, method='minmax')[0]
-    r1 = run(tmp_path, 'b', seed=1, a_bits=4, w_bits=4, method='minmax')[-1]
+    r0 = run(tmp_path, 'a', seed=0, a_bits=4, w_bits=4, estimator='minmax')[0]
+    r1 = run(tmp_path, 'b', seed=1, a_bits=4, w_bits=4, estimator='minmax')[-1]
     assert r0['calib_indices'] != r1['calib_indices']
 
 def test_bad_parameter_fails_clearly_and_writes_nothing(tmp_path):
@@ -35,8 +35,8 @@ def test_bad_parameter_fails_clearly_and_writes_nothing(tmp_path):
 
 def test_grid_keeps_going_and_resumes(tmp_path):
     out = tmp_path / 'r.jsonl'
-    params = [dict(SMALL, w_bits=8, a_bits=8, method='minmax'), dict(SMALL, w_bits=0, a_bits=8, method='minmax'),
-              dict(SMALL, w_bits=4, a_bits=4, method='omse')]
+    params = [dict(SMALL, w_bits=8, a_bits=8, estimator='minmax'), dict(SMALL, w_bits=0, a_bits=8, estimator='minmax'),
+              dict(SMALL, w_bits=4, a_bits=4, estimator='omse')]
     st = run_grid(PTQ, params, out, tmp_path / 'runs', progress=False)
     assert [s['status'] for s in st] == ['ok', 'failed', 'ok']
     recs = read_results(out)

@@ -90,7 +90,7 @@ def test_activation_ranges_minimise_error_on_what_they_saw(paper, xc, block):
             errs = torch.stack([(log_fake_quant(x, c, q.spec) - x).double().pow(2).sum() for c in cands])
             assert torch.allclose(q.scale.reshape(()), cands[int(errs.argmin())]), p
             continue
-        assert q.spec.calib == 'percentile-search' and q.scale.numel() == 1
+        assert q.spec.estimator == 'percentile-search' and q.scale.numel() == 1
         s, z = brute_force(x[None], (99.9, 99.99, 99.999), A)
         assert torch.allclose(q.scale.reshape(-1), s, rtol=1e-5, atol=0), p
         assert torch.equal(q.zero_point.reshape(-1), z), p

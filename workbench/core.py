@@ -10,9 +10,9 @@ from typing import Any, Callable
 
 # %% auto #0
 __all__ = ['QUANTIZERS', 'CALIBRATORS', 'METHODS', 'GRANULARITIES', 'FORMATS', 'INT_GRID_FORMATS', 'BLOCK_FP4_GROUP',
-           'SLOT_KINDS', 'WorkbenchError', 'QuantConfigError', 'CalibrationError', 'NothingToQuantizeError',
-           'CheckpointError', 'DataNotFoundError', 'CoverageWarning', 'CoverageError', 'Registry', 'QuantSpec',
-           'QuantConfig', 'append_result', 'read_results']
+           'RENAMED_FIELDS', 'SLOT_KINDS', 'WorkbenchError', 'QuantConfigError', 'CalibrationError',
+           'NothingToQuantizeError', 'CheckpointError', 'DataNotFoundError', 'CoverageWarning', 'CoverageError',
+           'Registry', 'QuantSpec', 'QuantConfig', 'append_result', 'read_results', 'upgrade_record']
 
 # %% ../nbs/00_core.ipynb #d9411469
 class WorkbenchError(Exception):
@@ -95,8 +95,8 @@ class QuantSpec:
     group_size: int|None = None # values per scale for `granularity='group'`
     dynamic: bool = False       # compute scales from every input instead of from calibration
     format: str = 'int'         # number format, one of `FORMATS`
-    calib: str = 'minmax'       # range estimator: a name registered in `CALIBRATORS` ('minmax', 'percentile', 'omse', ...)
-    percentile: float = 99.99   # for `calib='percentile'`: the top end is the p-th percentile of x, the bottom the (100-p)-th
+    estimator: str = 'minmax'   # range estimator: a name registered in `CALIBRATORS` ('minmax', 'percentile', 'omse', ...)
+    percentile: float = 99.99   # for `estimator='percentile'`: the top end is the p-th percentile of x, the bottom the (100-p)-th
     candidates: tuple|None = None # what a search estimator picks from (percentiles; range factors for 'mse'); None: its default
     error: str = 'mse'          # what a search estimator minimises: 'mse', or 'l<p>' for the mean |x - x̂|^p (e.g. 'l2.4')
 
@@ -108,9 +108,9 @@ class QuantSpec:
                f"must be one of {GRANULARITIES}, got {self.granularity!r}")
         _check(self.format in FORMATS, 'format', f"must be one of {FORMATS}, got {self.format!r}")
         ests = _estimators()
-        _check(isinstance(self.calib, str) and self.calib in ests, 'calib', f"unknown range estimator {self.calib!r}; "
+        _check(isinstance(self.estimator, str) and self.estimator in ests, 'estimator', f"unknown range estimator {self.estimator!r}; "
                f"registered: {', '.join(sorted(ests))} (add one with `@CALIBRATORS.register(name)`)")
-        est = ests[self.calib]
+        est = ests[self.estimator]
         if self.candidates is not None:
             _check(isinstance(self.candidates, (tuple, list)) and all(isinstance(c, numbers.Real) and not isinstance(c, bool)
                    for c in self.candidates), 'candidates', f"must be a tuple of numbers or None, got {self.candidates!r}")
@@ -119,11 +119,11 @@ class QuantSpec:
         for f in _ESTIMATOR_FIELDS:
             if getattr(self, f) != self.__dataclass_fields__[f].default:
                 takes = getattr(est, 'params', ())
-                _check(f in takes, f, f"range estimator {self.calib!r} does not use {f} (it takes {', '.join(takes) or 'no parameters'}); "
+                _check(f in takes, f, f"range estimator {self.estimator!r} does not use {f} (it takes {', '.join(takes) or 'no parameters'}); "
                        f"drop {f}, or pick an estimator that uses it")
         if hasattr(est, 'check_spec'): est.check_spec(self)
         int_grid = getattr(est, 'int_grid', False)
-        grid_msg = f"{self.calib!r} searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}"
+        grid_msg = f"{self.estimator!r} searches an integer grid; use 'minmax' or 'percentile' with {self.format!r}"
         _check(50 < self.percentile <= 100, 'percentile', f"must be in (50, 100], got {self.percentile}")
         if self.granularity == 'group':
             _check(isinstance(self.group_size, int) and self.group_size > 0, 'group_size',
@@ -132,23 +132,23 @@ class QuantSpec:
             raise QuantConfigError(f"QuantSpec.group_size: only used with granularity='group' "
                                    f"(got group_size={self.group_size} with granularity={self.granularity!r})")
         if self.dynamic:
-            _check(self.calib == 'minmax', 'calib', f"dynamic scales are computed from each input with min/max; "
-                   f"calib={self.calib!r} needs dynamic=False")
+            _check(self.estimator == 'minmax', 'estimator', f"dynamic scales are computed from each input with min/max; "
+                   f"estimator={self.estimator!r} needs dynamic=False")
         if self.granularity == 'token':
             _check(self.dynamic, 'dynamic', "granularity='token' needs dynamic=True: the number of tokens "
                    "changes between inputs, so per-token scales cannot be fixed at calibration")
         if self.format in ('log2', 'logsqrt2'):
             _check(self.bits <= 8, 'bits', f"{self.format!r} levels are powers of two: use at most 8 bits, got {self.bits}")
-            _check(not int_grid, 'calib', grid_msg)
+            _check(not int_grid, 'estimator', grid_msg)
         if self.format in ('e4m3', 'e5m2'):
             _check(self.bits == 8 and self.symmetric, 'format', f"{self.format!r} is an 8-bit signed float format: "
                    f"use bits=8 and symmetric=True (got bits={self.bits}, symmetric={self.symmetric})")
-            _check(not int_grid, 'calib', grid_msg)
+            _check(not int_grid, 'estimator', grid_msg)
         if self.format in INT_GRID_FORMATS and self.symmetric:
             _check(self.bits >= 2, 'bits', "a symmetric integer grid needs at least 2 bits "
                    "(1 bit leaves only the zero level); use symmetric=False for 1 bit, or format='binary'")
         if self.format in ('tanq', 'twinlog'):
-            _check(not int_grid, 'calib', grid_msg)
+            _check(not int_grid, 'estimator', grid_msg)
         if self.format == 'tanq':
             _check(not self.symmetric and 2 <= self.bits <= 8, 'format', "'tanq' quantizes values in [0, s] such as "
                    f"softmax outputs: use symmetric=False and 2..8 bits (got symmetric={self.symmetric}, bits={self.bits})")
@@ -186,19 +186,23 @@ class QuantSpec:
         "A copy with `changes` applied (and validated)."
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown: raise QuantConfigError(f"QuantSpec has no field(s) {sorted(unknown)}; fields: "
-                                           f"{[f.name for f in dataclasses.fields(self)]}")
+                                           f"{[f.name for f in dataclasses.fields(self)]}" + _renamed(unknown))
         return replace(self, **changes)
 
     def __str__(self):
         g = f"group{self.group_size}" if self.granularity == 'group' else self.granularity
         kind = self.format if self.format != 'int' else ('int' if self.symmetric else 'uint')
-        est = _estimators().get(self.calib)
+        est = _estimators().get(self.estimator)
         ps = [f for f in getattr(est, 'params', ()) if getattr(self, f) != self.__dataclass_fields__[f].default]
         args = f"({', '.join(f'{f}={getattr(self, f)}' for f in ps)})" if ps else ''   # estimator parameters, if not default
-        return f"{kind}{self.bits} {g}{' dyn' if self.dynamic else ''} {self.calib}{args}"
+        return f"{kind}{self.bits} {g}{' dyn' if self.dynamic else ''} {self.estimator}{args}"
 
 def _check(ok, name, msg):
     if not ok: raise QuantConfigError(f"QuantSpec.{name}: {msg}")
+
+RENAMED_FIELDS = {'calib': 'estimator', 'method': 'estimator', 'w_method': 'w_estimator'}   # old name -> new name
+def _renamed(names)->str: return ''.join(f"; {k!r} is now {RENAMED_FIELDS[k]!r}" for k in sorted(names) if k in RENAMED_FIELDS)
+
 
 # %% ../nbs/00_core.ipynb #03eb8fd1
 SLOT_KINDS = {'weight': 'weight', 'input': 'input', 'output': 'output',
@@ -226,7 +230,7 @@ class QuantConfig:
                 raise QuantConfigError(f"QuantConfig.overrides[{pat!r}]: expected a QuantSpec, None or a dict "
                                        f"of field changes, got {type(v).__name__}")
             bad = set(v) - {f.name for f in dataclasses.fields(QuantSpec)} if isinstance(v, dict) else set()
-            if bad: raise QuantConfigError(f"QuantConfig.overrides[{pat!r}]: QuantSpec has no field(s) {sorted(bad)}")
+            if bad: raise QuantConfigError(f"QuantConfig.overrides[{pat!r}]: QuantSpec has no field(s) {sorted(bad)}" + _renamed(bad))
 
     def spec_for(self, path:str)->QuantSpec|None:
         "The spec of the slot at dotted `path` (e.g. 'blocks.0.mlp.fc1.input'), overrides applied."
@@ -250,26 +254,28 @@ class QuantConfig:
            granularity:str='channel',    # 'channel': per-channel weights + per-tensor static activations;
                                          # 'tensor': everything per-tensor static; 'token': per-channel weights
                                          # + per-token dynamic activations; 'group': grouped weights + per-tensor activations
-           method:str='percentile',      # activation range estimator, a name in `CALIBRATORS`
+           estimator:str='percentile',   # activation range estimator, a name in `CALIBRATORS`
            group_size:int=32,            # weight group size for granularity='group'
            overrides:dict|None=None,     # per-slot overrides, see above
            format:str='int',             # 'int', or 'e4m3'/'e5m2' for FP8 weights and activations (bits must be 8)
-           w_method:str|None=None,       # weight range estimator; None: 'omse' if method='omse' (int format), else 'minmax'
-          )->QuantConfig:
+           w_estimator:str|None=None,    # weight range estimator; None: 'omse' if estimator='omse' (int format), else 'minmax'
+           **renamed)->QuantConfig:
         "The standard `WxAy` config used by the benchmark."
+        if renamed: raise QuantConfigError(f"QuantConfig.wa: unknown argument(s) {sorted(renamed)}" + ''.join(
+            f"; {k!r} is now {RENAMED_FIELDS[k]!r}" for k in renamed if k in RENAMED_FIELDS))
         if granularity not in ('channel', 'tensor', 'token', 'group'):
             raise QuantConfigError(f"QuantConfig.wa: granularity must be 'channel', 'tensor', 'token' or 'group', got {granularity!r}")
         ests = _estimators()
-        for arg, v in (('method', method), ('w_method', w_method)):
+        for arg, v in (('estimator', estimator), ('w_estimator', w_estimator)):
             if v is not None and not (isinstance(v, str) and v in ests):
                 raise QuantConfigError(f"QuantConfig.wa: {arg} must be a registered range estimator "
                                        f"({', '.join(sorted(ests))}), got {v!r}")
-        w_calib = w_method or ('omse' if method == 'omse' and format == 'int' else 'minmax')  # percentile clipping of weights rarely helps
+        w_est = w_estimator or ('omse' if estimator == 'omse' and format == 'int' else 'minmax')  # percentile clipping of weights rarely helps
         wkw = dict(granularity='channel', axis=0) if granularity in ('channel', 'token') else \
               dict(granularity='group', group_size=group_size) if granularity == 'group' else dict(granularity='tensor')
-        akw = dict(granularity='token', dynamic=True, calib='minmax') if granularity == 'token' else dict(calib=method)
+        akw = dict(granularity='token', dynamic=True, estimator='minmax') if granularity == 'token' else dict(estimator=estimator)
         act = QuantSpec(a_bits, symmetric=format != 'int', format=format, **akw)   # float formats are signed
-        return cls(weight=QuantSpec(w_bits, calib=w_calib, format=format, **wkw), input=act, matmul=act, probs=act,
+        return cls(weight=QuantSpec(w_bits, estimator=w_est, format=format, **wkw), input=act, matmul=act, probs=act,
                    overrides=dict(overrides or {}))
 
     def __str__(self):
@@ -301,6 +307,13 @@ def read_results(path)->list[dict]:
     with open(path) as f:
         for i, line in enumerate(f, 1):
             if not line.strip(): continue
-            try: out.append(json.loads(line))
+            try: out.append(upgrade_record(json.loads(line)))
             except json.JSONDecodeError: warnings.warn(f"{path}:{i}: skipping a line that is not valid JSON")
     return out
+
+_OLD_ESTIMATOR_METHODS = ('minmax', 'percentile', 'omse', 'mse')   # what old PTQ records called `method`
+def upgrade_record(r:dict)->dict:
+    "A record in today's vocabulary: an old PTQ record's `method` (an estimator name) becomes `estimator`."
+    if isinstance(r, dict) and 'estimator' not in r and r.get('method') in _OLD_ESTIMATOR_METHODS:
+        r = {('estimator' if k == 'method' else k): v for k, v in r.items()}
+    return r

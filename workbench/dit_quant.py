@@ -264,7 +264,7 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
     if method.startswith('balance'): balance_channels(q, calib, alpha)
     if method in ('hadamard', 'lrq'): rotate_linears(q)
     if method == 'lrq' and config.weight is not None:
-        config = dataclasses.replace(config, weight=config.weight.replace(format='twinlog', calib='minmax', symmetric=True))
+        config = dataclasses.replace(config, weight=config.weight.replace(format='twinlog', estimator='minmax', symmetric=True))
     quantize(q, config, calib, progress=progress)
     if method.endswith('-tg'): calibrate_timestep_groups(q, calib, groups, progress=progress)
     q.quant_method = method
@@ -312,7 +312,7 @@ class TimestepExplorer:
         "One static quantizer calibrated on all timesteps, and one per timestep group (percentile ranges)."
         key = (layer, bits)
         if key not in self._quant:
-            spec, xs = QuantSpec(bits, symmetric=False, calib='percentile'), self.inputs(layer)
+            spec, xs = QuantSpec(bits, symmetric=False, estimator='percentile'), self.inputs(layer)
             one = make_quantizer(spec, 'act')
             for x in xs: one.calibrate(x)
             per = []

@@ -109,7 +109,7 @@ def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='t
     w, a, p = spec('weight', w_bits), spec('act', a_bits), spec('probs', a_bits)
     if granularity == 'channel' and a.granularity == 'tensor': a = dataclasses.replace(a, granularity='channel', axis=-1)
     elif granularity == 'token' and a.granularity == 'tensor':
-        a = dataclasses.replace(a, granularity='token', dynamic=True, calib='minmax')
+        a = dataclasses.replace(a, granularity='token', dynamic=True, estimator='minmax')
     return dict(weight=w, act=a, probs=p)
 
 from .formats import NoisyQuantizer
@@ -120,7 +120,7 @@ def fake_quantize_spec(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|Non
     q = make_quantizer(spec, 'weight' if kind == 'weight' else 'act')
     # a min/max or percentile range does not depend on the bit width: keep the observer, skip the slow percentile
     reusable = (ranges is not None and key is not None and kind != 'weight' and not spec.dynamic
-                and spec.calib in ('minmax', 'percentile') and type(q).calibrate in _PLAIN_CALIBRATE)
+                and spec.estimator in ('minmax', 'percentile') and type(q).calibrate in _PLAIN_CALIBRATE)
     rkey = (key, tuple(v for k, v in dataclasses.asdict(spec).items() if k != 'bits'))
     if kind == 'weight': q.calibrate_weight(x)
     elif spec.dynamic: pass          # scales come from each input: nothing to calibrate

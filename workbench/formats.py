@@ -318,7 +318,7 @@ for _cls in (BlockFP4Quantizer, BinaryQuantizer, TwinLogQuantizer): _cls.quantiz
 # %% ../nbs/02_formats.ipynb #ac98df0a
 FIXED_BITS = {'e4m3': 8, 'e5m2': 8, 'mxfp4': 4, 'nvfp4': 4, 'binary': 1}
 
-def format_spec(fmt:str, bits:int, kind:str='act', calib:str='percentile')->QuantSpec:
+def format_spec(fmt:str, bits:int, kind:str='act', estimator:str='percentile')->QuantSpec:
     "The usual `QuantSpec` of format `fmt` at `bits` for `kind` 'weight', 'act' or 'probs'."
     from workbench.core import FORMATS
     if fmt not in FORMATS: raise QuantConfigError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
@@ -334,5 +334,5 @@ def format_spec(fmt:str, bits:int, kind:str='act', calib:str='percentile')->Quan
     unsigned = (kind == 'probs' and fmt not in ('e4m3', 'e5m2', 'twinlog')) or (kind == 'act' and fmt in ('int', 'lsq+', 'noisy'))
     if fmt == 'lsq+' and weight: raise QuantConfigError("'lsq+' learns an activation offset; use 'lsq' for weights")
     if fmt == 'noisy' and weight: raise QuantConfigError("'noisy' (NoisyQuant) adds its noisy bias to activations, not weights")
-    cal = 'minmax' if weight or fmt not in ('int', 'lsq', 'lsq+', 'noisy', 'log2', 'logsqrt2', 'e4m3', 'e5m2', 'twinlog') else calib
-    return QuantSpec(bits, symmetric=not unsigned, format=fmt, calib=cal, **g)
+    cal = 'minmax' if weight or fmt not in ('int', 'lsq', 'lsq+', 'noisy', 'log2', 'logsqrt2', 'e4m3', 'e5m2', 'twinlog') else estimator
+    return QuantSpec(bits, symmetric=not unsigned, format=fmt, estimator=cal, **g)

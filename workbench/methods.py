@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_methods.ipynb #b9fea20b
 from __future__ import annotations
-import copy, dataclasses, math, time
+import copy, dataclasses, inspect, math, time
 from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -15,11 +15,11 @@ from .observe import is_block
 from .models import TrainConfig, Callback, train
 
 # %% auto #0
-__all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'restoring', 'with_overrides', 'calib_tensor', 'ptq',
-           'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize', 'Recipe', 'recipe_config',
-           'LogQuantileSearchObserver', 'calibrate_sequential', 'repq_vit', 'mad_scale', 'dopq_vit', 'remove_qwt',
-           'fit_qwt', 'qwt', 'lsq_config', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'gplq',
-           'recipe_table']
+__all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES', 'GPLQ_CHOICES', 'restoring', 'with_overrides',
+           'calib_tensor', 'ptq', 'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize',
+           'Recipe', 'recipe_config', 'LogQuantileSearchObserver', 'calibrate_sequential', 'repq_vit', 'mad_scale',
+           'dopq_vit', 'remove_qwt', 'fit_qwt', 'recipe_choices', 'qwt', 'lsq_config', 'qat', 'PCADistill',
+           'pca_components', 'gplq_paper_config', 'gplq', 'recipe_table', 'recipe_ablation']
 
 # %% ../nbs/09_methods.ipynb #ac95b2fd
 @contextmanager
@@ -92,7 +92,7 @@ def norm_linear_pairs(model:nn.Module)->list[tuple[str, nn.LayerNorm, nn.Linear]
 def per_channel_input_stats(model:nn.Module, config:QuantConfig, calib_data, paths:list[str])->dict[str, tuple[Tensor, Tensor]]:
     "Calibrate per-channel asymmetric quantizers on the inputs of the Linears at `paths`: {path: (scales, zero points)}."
     a = config.input
-    spec = QuantSpec(a.bits, symmetric=False, granularity='channel', axis=-1, calib=a.calib, percentile=a.percentile)
+    spec = QuantSpec(a.bits, symmetric=False, granularity='channel', axis=-1, estimator=a.estimator, percentile=a.percentile)
     only = QuantConfig(weight=None, input=None, matmul=None, probs=None, overrides={f'{p}.input': spec for p in paths})
     quantize(model, only, calib_data)
     try: return {p: (q.scale.reshape(-1).clone(), q.zero_point.reshape(-1).clone()) for p, q in
@@ -170,7 +170,7 @@ class LogQuantileSearchObserver(PercentileSearchObserver):
         "Errors for a spec this estimator cannot serve."
         PercentileSearchObserver.check_spec.__func__(cls, spec)
         if spec.format not in ('log2', 'logsqrt2') or spec.symmetric:
-            raise QuantConfigError(f"QuantSpec.calib: 'log-quantile-search' picks the scale of an unsigned log2/log√2 "
+            raise QuantConfigError(f"QuantSpec.estimator: 'log-quantile-search' picks the scale of an unsigned log2/log√2 "
                                    f"grid; got format={spec.format!r}, symmetric={spec.symmetric}")
     def update(self, rows:Tensor):
         m = rows.shape[-1]
@@ -183,17 +183,17 @@ class LogQuantileSearchObserver(PercentileSearchObserver):
         self.n += m
 
 # %% ../nbs/09_methods.ipynb #a74bd568
-_act = dict(symmetric=False, calib='percentile')   # QuantConfig.wa(method='percentile'): asymmetric, per tensor, 99.99
+_act = dict(symmetric=False, estimator='percentile')   # QuantConfig.wa(estimator='percentile'): asymmetric, per tensor, 99.99
 RECIPES = {}   # name -> Recipe
 RECIPES['shared'] = Recipe(
-    post_ln=dict(symmetric=False, granularity='channel', axis=-1, calib='percentile'), post_gelu=_act, linear_input=_act,
-    qkv=_act, probs=_act, weight=dict(symmetric=True, granularity='channel', axis=0, calib='minmax'),
+    post_ln=dict(symmetric=False, granularity='channel', axis=-1, estimator='percentile'), post_gelu=_act, linear_input=_act,
+    qkv=_act, probs=_act, weight=dict(symmetric=True, granularity='channel', axis=0, estimator='minmax'),
     order='float', source="the workbench's shared defaults (`QuantConfig.wa`)", from_config=True)
-_search = dict(symmetric=False, calib='percentile-search')   # candidates 99.9, 99.99, 99.999, both tails, squared error
+_search = dict(symmetric=False, estimator='percentile-search')   # candidates 99.9, 99.99, 99.999, both tails, squared error
 RECIPES['repq-vit'] = Recipe(
     post_ln=dict(_search, granularity='channel', axis=-1), post_gelu=_search, linear_input=_search, qkv=_search,
-    probs=dict(symmetric=False, format='logsqrt2', calib='log-quantile-search'),
-    weight=dict(symmetric=False, granularity='channel', axis=0, calib='clip-search', candidates=(99.9, 99.99, 99.999)),
+    probs=dict(symmetric=False, format='logsqrt2', estimator='log-quantile-search'),
+    weight=dict(symmetric=False, granularity='channel', axis=0, estimator='clip-search', candidates=(99.9, 99.99, 99.999)),
     order='sequential', calib_n=32,
     source="RepQ-ViT (Li et al., ICCV 2023) §3 (post-LN reparameterization, log√2 softmax) and §4.1 (32 calibration images); "
            "estimators, asymmetric weights and in-model calibration from the authors' code (zkkli/RepQ-ViT, "
@@ -237,7 +237,7 @@ def calibrate_sequential(model:nn.Module,  # a quantized model (its weight quant
     return model
 
 # %% ../nbs/09_methods.ipynb #429520f2
-REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', calib='minmax'), calib_n=32,
+REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', estimator='minmax'), calib_n=32,
                                   source="the workbench's shared defaults, log√2 probabilities with the max as scale")
 
 # %% ../nbs/09_methods.ipynb #47c2cf55
@@ -301,7 +301,7 @@ def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
     if not keep.any(): keep = torch.ones_like(keep)
     return s[keep].mean().item(), round(z[keep].float().mean().item())
 
-_tanq = dict(symmetric=False, format='tanq', calib='minmax')
+_tanq = dict(symmetric=False, format='tanq', estimator='minmax')
 DOPQ_SHARED = dataclasses.replace(REPQ_SHARED, probs=_tanq, source="the workbench's shared defaults, TanQ probabilities with the max as scale")
 RECIPES['dopq-vit'] = dataclasses.replace(RECIPES['repq-vit'], probs=_tanq,
     source="DopQ-ViT (Yang et al., arXiv 2408.03291): TanQ softmax and MOSF (abstract); everything else RepQ-ViT's "
@@ -397,35 +397,63 @@ RECIPES['qwt'] = dataclasses.replace(RECIPES['repq-vit'], calib_n=512,
            "config's bits, embedding float), its augmented calibration draws (here un-augmented, the 32 RepQ images are "
            "the first of the 512), its fp16 compensation product (here float32)")
 
+# %% ../nbs/09_methods.ipynb #b1d2e3f4
+def recipe_choices(table:dict,         # recipe name -> dict of choices, e.g. `QWT_CHOICES`
+                   recipe:str|dict,    # a name in `table`, or a dict giving every key of its entries
+                   method:str,         # for the error messages
+                   free:tuple=(),      # keys whose value may be anything (e.g. a count), not only one of the recipes' values
+                  )->dict:
+    "The choices `recipe` names, checked: a known name, or a dict with every key and each value one of the recipes' values."
+    names = ' or '.join(repr(k) for k in table)
+    if isinstance(recipe, str):
+        if recipe not in table: raise QuantConfigError(f"{method}: recipe must be {names} (or a dict of choices), got {recipe!r}")
+        return dict(table[recipe])
+    if not isinstance(recipe, dict): raise QuantConfigError(f"{method}: recipe must be {names} or a dict of choices, got {type(recipe).__name__}")
+    keys = set(next(iter(table.values())))
+    if set(recipe) != keys: raise QuantConfigError(f"{method}: a recipe dict gives every choice; missing {sorted(keys - set(recipe))}, "
+                                                   f"unknown {sorted(set(recipe) - keys)} (start from one of the recipes, e.g. dict(table['paper']))")
+    for k, v in recipe.items():
+        ok = [r[k] for r in table.values()]
+        if k not in free and v not in ok: raise QuantConfigError(f"{method}: recipe[{k!r}] must be one of {ok}, got {v!r}")
+    return dict(recipe)
+
+
+# %% ../nbs/09_methods.ipynb #b1d2e3f6
+QWT_CHOICES = {   # every choice on which the workbench's QwT ('shared') and the paper's code ('paper') differ
+    'shared': dict(base='ptq', target='float-path', ridge=1e-3, keep='all', fit_n=None),
+    'paper': dict(base='repq-vit paper', target='quantized-input', ridge=0.0, keep='r2>0', fit_n=512)}
+
+
 # %% ../nbs/09_methods.ipynb #a1c0e7d2
 @METHODS.register('qwt')
 def qwt(model:nn.Module, config:QuantConfig, calib_data,
-        base:str|None=None,        # the base method; None: 'ptq' ('shared') or 'repq-vit' run with its paper recipe ('paper')
-        ridge:float|None=None,     # λ as a fraction of mean diag(XᵀX); None: 1e-3 ('shared') or 0 ('paper')
-        recipe:str='shared',       # 'shared': today's fit (float-path target, always kept); 'paper': `RECIPES['qwt']`
+        base:str|None=None,        # the base method, overriding the recipe's (with the recipe's base recipe, e.g. 'dopq-vit')
+        ridge:float|None=None,     # λ as a fraction of mean diag(XᵀX), overriding the recipe's (1e-3 'shared', 0 'paper')
+        recipe:str|dict='shared',  # 'shared' (float-path target, always kept), 'paper' (`RECIPES['qwt']`), or a dict of `QWT_CHOICES` keys
         **opts)->nn.Module:
     "QwT: the `base` method's quantization, then closed-form linear compensation of every block."
-    if recipe not in ('shared', 'paper'): raise QuantConfigError(f"qwt: recipe must be 'shared' or 'paper', got {recipe!r}")
-    paper = recipe == 'paper'
-    base = base or ('repq-vit' if paper else 'ptq')
-    ridge = (0.0 if paper else 1e-3) if ridge is None else ridge
-    if paper and base in ('repq-vit', 'dopq-vit'): opts = {'recipe': 'paper', **opts}
+    c = recipe_choices(QWT_CHOICES, recipe, 'qwt', free=('fit_n',))
+    name, _, base_recipe = c['base'].partition(' ')
+    base = base or name
+    ridge = c['ridge'] if ridge is None else ridge
+    if base_recipe and base in ('repq-vit', 'dopq-vit'): opts = {'recipe': base_recipe, **opts}
     if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
-    fit_data = calib_tensor(calib_data, RECIPES['qwt'].calib_n, dtype=model_dtype(model)) if paper else calib_data
+    fit_data = calib_tensor(calib_data, c['fit_n'], dtype=model_dtype(model)) if c['fit_n'] else calib_data
     with restoring(model) as undo:
         fmodel = copy.deepcopy(model)
         METHODS[base](model, config, calib_data, **opts)
-        fit = dict(target='quantized-input', min_r2=0.0) if paper else {}
+        fit = dict(target=c['target'], min_r2=0.0 if c['keep'] == 'r2>0' else None)
         undo.set(model, 'qwt_fit', fit_qwt(model, fmodel, fit_data, ridge, undo=undo, **fit))
     return model
 
+
 # %% ../nbs/09_methods.ipynb #6ad2bf87
-def lsq_config(w_bits:int|None, a_bits:int|None, act_granularity:str='tensor', calib:str='percentile')->QuantConfig:
+def lsq_config(w_bits:int|None, a_bits:int|None, act_granularity:str='tensor', estimator:str='percentile')->QuantConfig:
     "LSQ specs for every slot: per-channel weights, LSQ+ activations (per tensor or per channel), unsigned LSQ probabilities."
     g = dict(granularity='channel', axis=-1) if act_granularity == 'channel' else {}
-    act = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq+', calib=calib, **g)
+    act = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq+', estimator=estimator, **g)
     return QuantConfig(weight=w_bits and QuantSpec(w_bits, granularity='channel', axis=0, format='lsq'),
-                       input=act, matmul=act, probs=a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', calib=calib, **g))
+                       input=act, matmul=act, probs=a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', estimator=estimator, **g))
 
 def _needs(train_data, method):
     if train_data is None: raise QuantConfigError(f"{method} trains the model: pass train_data=... (a map-style Dataset of (image, label): "
@@ -484,55 +512,63 @@ def pca_components(feats:Tensor,      # features, one row per image
 def gplq_paper_config(a_bits:int|None, # activation bits (None: activations off)
                      )->QuantConfig:
     "GPLQ §3.2.1's stage-1 specs: symmetric per-channel LSQ activations from min/max (weights off); unsigned LSQ softmax probabilities."
-    act = a_bits and QuantSpec(a_bits, symmetric=True, format='lsq', calib='minmax', granularity='channel', axis=-1)
-    probs = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', calib='minmax', granularity='channel', axis=-1)
+    act = a_bits and QuantSpec(a_bits, symmetric=True, format='lsq', estimator='minmax', granularity='channel', axis=-1)
+    probs = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', estimator='minmax', granularity='channel', axis=-1)
     return QuantConfig(weight=None, input=act, matmul=act, probs=probs)
+
+# %% ../nbs/09_methods.ipynb #a7c1e0f2
+GPLQ_CHOICES = {   # every choice on which the workbench's GPLQ ('shared') and the paper's ('paper') differ
+    'shared': dict(activations='asymmetric-percentile', schedule='cosine', regularize=True, pca_reduction='mean',
+                   pca_multiple=1, qwt_target='teacher'),
+    'paper': dict(activations='symmetric-minmax', schedule='constant', regularize=False, pca_reduction='sum',
+                  pca_multiple=32, qwt_target='stage1')}
+
 
 # %% ../nbs/09_methods.ipynb #9c1e5a08
 @METHODS.register('gplq')
 def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=1,
-         lr:float|None=None,        # None: 5e-5 with cosine decay ('shared') or a constant 5e-6 ('paper')
+         lr:float|None=None,        # None: 5e-5 for the cosine schedule ('shared'), 5e-6 for the constant one ('paper')
          variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False,
-         recipe:str='shared',       # 'shared': today's workbench recipe (the default); 'paper': `RECIPES['gplq']`
+         recipe:str|dict='shared',  # 'shared' (the default), 'paper' (`RECIPES['gplq']`), or a dict of `GPLQ_CHOICES` keys
          **opts)->nn.Module:
     "GPLQ: LSQ activations trained with CE + PCA feature distillation, then percentile per-channel weights + QwT."
     _needs(train_data, 'gplq')
-    if recipe not in ('shared', 'paper'): raise QuantConfigError(f"gplq: recipe must be 'shared' or 'paper', got {recipe!r}")
-    paper = recipe == 'paper'
-    lr = (5e-6 if paper else 5e-5) if lr is None else lr
+    c = recipe_choices(GPLQ_CHOICES, recipe, 'gplq')
+    lr = (5e-6 if c['schedule'] == 'constant' else 5e-5) if lr is None else lr
     dtype = model_dtype(model)
     xc = calib_tensor(calib_data, calib_n, dtype=dtype)
     with restoring(model) as undo:
         undo.keep_all(model)   # stage 1 trains every weight: dequantize puts the float ones back
         teacher = copy.deepcopy(model).eval()
         with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
-        mean, comps = pca_components(feats, variance, multiple=32 if paper and feats.shape[1] >= 256 else 1)
+        mean, comps = pca_components(feats, variance, multiple=c['pca_multiple'] if feats.shape[1] >= 256 else 1)
         a_bits = config.input.bits if config.input else None
-        quantize(model, gplq_paper_config(a_bits) if paper else lsq_config(None, a_bits, act_granularity='channel'), xc)   # stage 1
-        if paper: tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0, min_lr_ratio=1.0,
-                                   label_smoothing=0.0, grad_clip=None, limit=limit)
-        else: tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
-        distill = PCADistill(teacher, mean, comps, reduction='sum' if paper else 'mean')
+        acts = gplq_paper_config(a_bits) if c['activations'] == 'symmetric-minmax' else lsq_config(None, a_bits, act_granularity='channel')
+        quantize(model, acts, xc)                                                                     # stage 1
+        sched = dict(warmup_epochs=0, min_lr_ratio=1.0) if c['schedule'] == 'constant' else dict(warmup_epochs=0.1)
+        reg = dict(label_smoothing=0.1, grad_clip=1.0) if c['regularize'] else dict(label_smoothing=0.0, grad_clip=None)
+        tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, limit=limit, **sched, **reg)
+        distill = PCADistill(teacher, mean, comps, reduction=c['pca_reduction'])
         with _inputs_as(model, dtype):
             undo.set(model, 'train_history', train(model, train_data, tc, callbacks=[distill], progress=progress))
         model.eval()
-        stage1 = copy.deepcopy(model).eval() if paper else teacher   # the paper's QwT target: float weights, quantized activations
+        stage1 = copy.deepcopy(model).eval() if c['qwt_target'] == 'stage1' else teacher   # the paper's: float weights, quantized activations
         if config.weight:                                                                             # stage 2
-            wspec = QuantSpec(config.weight.bits, granularity='channel', axis=0, calib='percentile')
+            wspec = QuantSpec(config.weight.bits, granularity='channel', axis=0, estimator='percentile')
             for m in model.modules():
                 if type(m).__name__ == 'QuantLinear':
                     m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
-        fit = dict(target='quantized-input', min_r2=0.0) if paper else {}
+        fit = dict(target='quantized-input', min_r2=0.0) if c['qwt_target'] == 'stage1' else {}
         undo.set(model, 'qwt_fit', fit_qwt(model, stage1, xc, undo=undo, **fit))
         undo.set(model, 'pca_dims', comps.shape[1])
     return model
 
 # %% ../nbs/09_methods.ipynb #03de7b6d
-_gplq_act = dict(symmetric=True, granularity='channel', axis=-1, format='lsq', calib='minmax')
+_gplq_act = dict(symmetric=True, granularity='channel', axis=-1, format='lsq', estimator='minmax')
 RECIPES['gplq'] = Recipe(
     post_ln=_gplq_act, post_gelu=_gplq_act, linear_input=_gplq_act, qkv=_gplq_act,
-    probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', calib='minmax'),
-    weight=dict(symmetric=True, granularity='channel', axis=0, calib='percentile'), order='float', calib_n=512,
+    probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', estimator='minmax'),
+    weight=dict(symmetric=True, granularity='channel', axis=0, estimator='percentile'), order='float', calib_n=512,
     source="GPLQ (Liang et al., NeurIPS 2025) as `gplq(recipe='paper')` runs it. §3.2.1 stage 1: symmetric per-channel "
            "LSQ activations initialised from min/max, weights float and trained, 1 epoch AdamW at a constant lr 5e-6 (no "
            "warm-up, no decay), CE without label smoothing + α=1 × the squared difference of the PCA projections of the "
@@ -552,10 +588,11 @@ RECIPES['gplq'] = Recipe(
 
 # %% ../nbs/09_methods.ipynb #945369ca
 def _estimator(d:dict)->str:
-    calib = d.get('calib', 'minmax'); est = CALIBRATORS[calib]
-    ps = ([f"p={d.get('percentile', 99.99)}"] if calib == 'percentile' else []) + \
+    name = d.get('estimator', 'minmax'); est = CALIBRATORS[name]
+    ps = ([f"p={d.get('percentile', 99.99)}"] if name == 'percentile' else []) + \
          ([f"candidates={tuple(d.get('candidates') or est.default_candidates)}", f"error={d.get('error', 'mse')}"] if 'candidates' in getattr(est, 'params', ()) else [])
-    return f"{calib}({', '.join(ps)})" if ps else calib
+    return f"{name}({', '.join(ps)})" if ps else name
+
 
 def recipe_table(recipe:Recipe)->str:
     "`recipe` as a markdown table: per slot kind the estimator, symmetry, granularity and format; then order, size and source."
@@ -567,3 +604,30 @@ def recipe_table(recipe:Recipe)->str:
     rows += [f"\n**order** {recipe.order}; **calibration images** {recipe.calib_n or 'all given'}; "
              f"**specs** {'the caller’s config (`QuantConfig.wa` defaults shown)' if recipe.from_config else 'from the recipe'}; **source** {recipe.source}"]
     return '\n'.join(rows)
+
+# %% ../nbs/09_methods.ipynb #c3d4e5f1
+def recipe_ablation(method:str,              # a name in `METHODS`
+                    variants:dict,           # label -> recipe ('shared', 'paper', a `Recipe` or a dict of choices), or (recipe, calib_n)
+                    model='fm-vit',          # a `load_model` name or a model
+                    w_bits:int=4, a_bits:int=4,
+                    data='fashion-mnist',    # `load_data` spec: the calibration (train) and evaluation (test) splits
+                    calib_n:int=256,         # calibration images for a variant that gives none
+                    limit:int|None=None,     # evaluate on the first `limit` test images (None: all)
+                    seed:int=0, progress:bool=True)->dict[str, float]:
+    "Top-1 of `method` at W`w_bits`A`a_bits` under each recipe variant: one run per variant on a fresh copy of `model`."
+    from .models import load_model, evaluate
+    from .data import load_data, calibration_set
+    ref = load_model(model); test, train_set = load_data(data, 'test', ref), load_data(data, 'train', ref)
+    fn, out = METHODS[method], {}
+    for label, v in variants.items():
+        recipe, n = v if isinstance(v, tuple) else (v, calib_n)
+        xc = calibration_set(n, seed, ds=train_set)[0]
+        takes = inspect.signature(fn).parameters
+        extra = {**(dict(train_data=train_set) if 'train_data' in takes else {}), **(dict(calib_n=n) if 'calib_n' in takes else {})}
+        torch.manual_seed(seed)   # as the methods experiment does
+        q = fn(copy.deepcopy(ref), QuantConfig.wa(w_bits, a_bits), xc, recipe=recipe, **extra)
+
+        out[label] = evaluate(q, test, limit=limit)['top1']
+        if progress: print(f"{method} W{w_bits}A{a_bits} {label:28} top-1 {out[label]:.2f}", flush=True)
+    return out
+

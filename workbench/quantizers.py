@@ -108,7 +108,7 @@ class MSEObserver:
         "Errors for an `error` or `candidates` this estimator cannot use."
         error_power(spec.error)
         bad = [c for c in spec.candidates or () if not 0 < c <= 1]
-        if bad: raise QuantConfigError(f"QuantSpec.candidates: {spec.calib!r} shrinks the min/max range by factors "
+        if bad: raise QuantConfigError(f"QuantSpec.candidates: {spec.estimator!r} shrinks the min/max range by factors "
                                        f"in (0, 1]; got {bad}")
 
     def update(self, rows:Tensor):
@@ -153,7 +153,7 @@ class PercentileSearchObserver:
         "Errors for an `error` or `candidates` this estimator cannot use."
         error_power(spec.error)
         bad = [c for c in spec.candidates or () if not 50 < c <= 100]
-        if bad: raise QuantConfigError(f"QuantSpec.candidates: {spec.calib!r} takes percentiles in (50, 100] (the bottom "
+        if bad: raise QuantConfigError(f"QuantSpec.candidates: {spec.estimator!r} takes percentiles in (50, 100] (the bottom "
                                        f"end is the (100-p)-th percentile, so p must be above 50); got {bad}")
 
     def candidate_ranges(self, rows:Tensor)->tuple[Tensor, Tensor]:
@@ -260,7 +260,7 @@ def calibrate(self:UniformQuantizer, x:Tensor):
     if self.spec.dynamic: return
     _check_finite(self, x, 'calibration')
     rows, shape = self._rows(self._grouped(x.detach().float()))
-    if self.observer is None: self.observer = CALIBRATORS[self.spec.calib](self.spec)
+    if self.observer is None: self.observer = CALIBRATORS[self.spec.estimator](self.spec)
     self._stat_shape = shape
     self.observer.update(rows)
 

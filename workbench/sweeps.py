@@ -11,17 +11,17 @@ from .core import append_result, read_results
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_METHODS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'PAPER_RECIPES', 'grid',
-           'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'results_table',
-           'accuracy_plot', 'speed_check', 'headline', 'headline_cli', 'methods_grid', 'methods_table',
-           'compare_methods', 'methods_cli', 'parse_grid', 'pivot_table', 'pareto_front', 'report', 'run_notebook',
-           'main', 'cli']
+__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'PAPER_RECIPES',
+           'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'row_label',
+           'row_header', 'results_table', 'accuracy_plot', 'speed_check', 'headline', 'headline_cli', 'methods_grid',
+           'methods_table', 'compare_methods', 'methods_cli', 'parse_grid', 'pivot_table', 'pareto_front', 'report',
+           'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
 
 def grid(**axes)->list[dict]:
-    "The cartesian product of parameter lists: `grid(w_bits=[8, 4], method=['minmax'])`."
+    "The cartesian product of parameter lists: `grid(w_bits=[8, 4], estimator=['minmax'])`."
     names = list(axes)
     return [dict(zip(names, vals)) for vals in itertools.product(*(axes[n] if isinstance(axes[n], (list, tuple)) else [axes[n]] for n in names))]
 
@@ -30,8 +30,13 @@ def run_name(params:dict)->str:
     name = '_'.join(f"{k}-{v}" for k, v in params.items()).replace('/', '-')
     return re.sub(r'[^\w.=+,-]', '', name)   # no spaces, quotes, braces (papermill formats braces in output paths)
 
+def _matches(r:dict, params:dict)->bool:
+    "Whether record `r` was run with `params` (an empty-string parameter, the notebooks' 'default', matches a record without it)."
+    return all(r.get(k, '' if v == '' else _MISSING) == v for k, v in params.items())
+_MISSING = object()
+
 def _done(records, params):
-    return any(r.get('status', 'ok') == 'ok' and all(r.get(k) == v for k, v in params.items()) for r in records)
+    return any(r.get('status', 'ok') == 'ok' and _matches(r, params) for r in records)
 
 _CHILDREN: set = set()   # papermill processes of this sweep, ended if the sweep is stopped
 _STOPPING = threading.Event()
@@ -160,27 +165,34 @@ def setting(r:dict)->str:
     "The `WxAy` label of a record, with its granularity when not the default."
     return f"W{r['w_bits']}A{r['a_bits']}" + ('' if r.get('granularity', 'channel') == 'channel' else f" {r['granularity']}")
 
+def row_label(r:dict)->str:
+    "A record's row in a table: its method (QAT with its epochs, ' paper' for a paper recipe), or its estimator for a PTQ-experiment record."
+    if 'method' not in r: return str(r.get('estimator', '?'))
+    return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '') + (' paper' if r.get('recipe') == 'paper' else '')
+
+def row_header(records:list[dict])->str: return 'method' if any('method' in r for r in records) else 'estimator'
+
 def results_table(records:list[dict])->str:
-    "Methods × settings: top-1 % (drop in points from FP32)."
+    "Rows (the method, or the estimator for PTQ-experiment records) × settings: top-1 % (drop in points from FP32)."
     ok = [r for r in records if r.get('status', 'ok') == 'ok']
     if not ok: return '(no results)'
     settings = list(dict.fromkeys(setting(r) for r in ok))
-    methods = list(dict.fromkeys(r['method'] for r in ok))
-    cell = {(r['method'], setting(r)): r for r in ok}
+    rows = list(dict.fromkeys(row_label(r) for r in ok))
+    cell = {(row_label(r), setting(r)): r for r in ok}
     fp32 = ok[0]['top1_fp32']
     w = max(16, max(len(s) for s in settings) + 2)
     lines = [f"FP32 top-1: {fp32:.2f}%  ({ok[0]['model']}, {ok[0]['eval_n']} test images)",
-             f"{'method':12}" + ''.join(f"{s:>{w}}" for s in settings)]
-    for m in methods:
+             f"{row_header(ok):12}" + ''.join(f"{s:>{w}}" for s in settings)]
+    for m in rows:
         cells = [cell.get((m, s)) for s in settings]
         lines.append(f"{m:12}" + ''.join(f"{'-':>{w}}" if c is None else f"{c['top1']:>{w-9}.2f} ({-c['drop']:+.2f})" for c in cells))
     failed = [r for r in records if r.get('status') == 'failed']
-    if failed: lines.append(f"{len(failed)} failed run(s): " + '; '.join(f"{setting(r)} {r.get('method')}: {r['error'][:80]}" for r in failed))
+    if failed: lines.append(f"{len(failed)} failed run(s): " + '; '.join(f"{setting(r)} {row_label(r)}: {r['error'][:80]}" for r in failed))
     return '\n'.join(lines)
 
 # %% ../nbs/11_sweeps.ipynb #d5d1cb55
 def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 vs bits'):
-    "A bokeh figure of top-1 per setting, one line per method, FP32 as a dashed line; saved as standalone HTML if `path`."
+    "A bokeh figure of top-1 per setting, one line per `row_label`, FP32 as a dashed line; saved as standalone HTML if `path`."
     from bokeh.plotting import figure
     from bokeh.models import ColumnDataSource, Span, HoverTool
     from bokeh.palettes import Category10_10
@@ -188,8 +200,8 @@ def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 
     settings = list(dict.fromkeys(setting(r) for r in ok))
     p = figure(x_range=settings, height=380, width=720, title=title, y_axis_label='top-1 (%)', x_axis_label='setting',
                tools='pan,wheel_zoom,box_zoom,reset,save')
-    for color, m in zip(itertools.cycle(Category10_10), dict.fromkeys(r['method'] for r in ok)):
-        rs = sorted((r for r in ok if r['method'] == m), key=lambda r: settings.index(setting(r)))
+    for color, m in zip(itertools.cycle(Category10_10), dict.fromkeys(row_label(r) for r in ok)):
+        rs = sorted((r for r in ok if row_label(r) == m), key=lambda r: settings.index(setting(r)))
         src = ColumnDataSource(dict(x=[setting(r) for r in rs], top1=[r['top1'] for r in rs], drop=[r['drop'] for r in rs],
                                     method=[m] * len(rs)))
         p.line('x', 'top1', source=src, color=color, legend_label=m, line_width=2)
@@ -197,7 +209,7 @@ def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 
     if ok:
         p.add_layout(Span(location=ok[0]['top1_fp32'], dimension='width', line_dash='dashed', line_color='black'))
         p.title.text = f"{title} (FP32 {ok[0]['top1_fp32']:.2f}%, dashed)"
-    p.add_tools(HoverTool(tooltips=[('method', '@method'), ('setting', '@x'), ('top-1', '@top1{0.00}'), ('drop', '@drop{0.00}')]))
+    p.add_tools(HoverTool(tooltips=[(row_header(ok), '@method'), ('setting', '@x'), ('top-1', '@top1{0.00}'), ('drop', '@drop{0.00}')]))
     p.legend.location = 'bottom_left'
     if path is not None:
         from bokeh.embed import file_html
@@ -207,7 +219,7 @@ def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 
 
 # %% ../nbs/11_sweeps.ipynb #d67d7a46
 HEADLINE_SETTINGS = [(8, 8), (6, 6), (4, 8), (4, 4)]
-HEADLINE_METHODS = ['minmax', 'percentile', 'omse']
+HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
 
 def speed_check(model:str='fm-vit', rounds:int=15, batch:int=256)->dict:
     "W8A8 fake-quant vs FP32 forward time on a `batch`-image test batch, interleaved over `rounds`."
@@ -217,21 +229,21 @@ def speed_check(model:str='fm-vit', rounds:int=15, batch:int=256)->dict:
     from workbench.models import load_reference
     from workbench.quantize import quantize, time_forward
     fp32 = load_reference(model)
-    q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, method='percentile'), calibration_set(256, 0)[0])
+    q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calibration_set(256, 0)[0])
     x = fashion_mnist('test').tensors(torch.arange(batch))[0]
     t = time_forward({'fp32': fp32, 'w8a8': q}, x, rounds=rounds)
     return dict(batch=batch, rounds=rounds, threads=torch.get_num_threads(), fp32_ms=1000 * t['fp32'], w8a8_ms=1000 * t['w8a8'],
                 ratio=t['w8a8'] / t['fp32'])
 
-def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, methods=None, progress:bool=True)->dict:
+def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimators=None, progress:bool=True)->dict:
     "Run the headline PTQ grid, the speed check, and write the report folder; returns the records and speed."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / 'results.jsonl'
-    params = [dict(w_bits=w, a_bits=a, method=m, eval_limit=eval_limit)
-              for w, a in (settings or HEADLINE_SETTINGS) for m in (methods or HEADLINE_METHODS)]
+    params = [dict(w_bits=w, a_bits=a, estimator=m, eval_limit=eval_limit)
+              for w, a in (settings or HEADLINE_SETTINGS) for m in (estimators or HEADLINE_ESTIMATORS)]
     run_grid(NOTEBOOKS / 'experiments' / 'ptq.ipynb', params, results, out_dir / 'runs', progress=progress)
     records = [r for r in read_results(results) if any(_done([r], p) or (r.get('status') == 'failed' and
-               all(r.get(k) == v for k, v in p.items())) for p in params)]
+               _matches(r, p)) for p in params)]
     speed = speed_check()
     table = results_table(records)
     accuracy_plot(records, out_dir / 'accuracy.html', title='FM-ViT post-training quantization')
@@ -260,13 +272,13 @@ PAPER_RECIPES = ('repq-vit', 'dopq-vit', 'qwt', 'gplq')   # methods that also ru
 def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, settings=METHODS_SETTINGS,
                  qat_epochs=(1, 3), **fixed)->list[dict]:
     "The comparison's parameter sets (`fixed` is added to each, e.g. `eval_limit=500`)."
-    ps = [dict(model=m, method=me, w_bits=w, a_bits=a, **fixed) for m in models for me in methods for w, a in settings]
+    ps = [dict(model=m, method=me, **({'recipe': ''} if me in PAPER_RECIPES else {}), w_bits=w, a_bits=a, **fixed)
+          for m in models for me in methods for w, a in settings]   # recipe '': the shared calibration, told apart from 'paper'
     ps += [dict(model=m, method=me, recipe='paper', w_bits=w, a_bits=a, **fixed)   # the paper's own calibration
            for m in models for me in methods if me in PAPER_RECIPES for w, a in settings]
     ps += [dict(model=m, method='qat', w_bits=4, a_bits=4, epochs=e, **fixed) for m in models for e in qat_epochs]
     return ps
 
-def _row(r): return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '') + (' paper' if r.get('recipe') == 'paper' else '')
 
 def methods_table(records:list[dict])->str:
     "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
@@ -276,10 +288,10 @@ def methods_table(records:list[dict])->str:
     for model in dict.fromkeys(r['model'] for r in ok):
         rs = [r for r in ok if r['model'] == model]
         settings = [s for s in (f"W{w}A{a}" for w, a in METHODS_SETTINGS) if any(setting(r) == s for r in rs)]
-        cell = {(_row(r), setting(r)): r for r in rs}
+        cell = {(row_label(r), setting(r)): r for r in rs}
         out += [f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
                 f"{'method':15}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
-        for row in dict.fromkeys(_row(r) for r in rs):
+        for row in dict.fromkeys(row_label(r) for r in rs):
             cs = [cell.get((row, s)) for s in settings]
             w4 = cell.get((row, 'W4A4'))
             out.append(f"{row:15}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
@@ -295,7 +307,7 @@ def compare_methods(out_dir:str|Path='report/methods', params:list[dict]|None=No
     params = params if params is not None else methods_grid()
     results = out_dir / 'results.jsonl'
     run_grid(NOTEBOOKS / 'experiments' / 'methods.ipynb', params, results, out_dir / 'runs', progress=progress)
-    records = [r for r in read_results(results) if any(all(r.get(k) == v for k, v in p.items()) for p in params)]
+    records = [r for r in read_results(results) if any(_matches(r, p) for p in params)]
     table = methods_table(records)
     (out_dir / 'summary.md').write_text(f"# Methods comparison\n\n```\n{table}\n```\n")
     print(table)
@@ -350,10 +362,10 @@ def pivot_table(records:list[dict])->str:
     for model in dict.fromkeys(r.get('model', '?') for r in ok):
         rs = [r for r in ok if r.get('model', '?') == model]
         settings = list(dict.fromkeys(setting(r) for r in rs))
-        cell = {(_row(r), setting(r)): r for r in rs}
+        cell = {(row_label(r), setting(r)): r for r in rs}
         out += [f"{model}: FP32 top-1 {rs[0].get('top1_fp32', float('nan')):.2f}%",
-                f"{'method':12}" + ''.join(f"{s:>16}" for s in settings)]
-        for row in dict.fromkeys(_row(r) for r in rs):
+                f"{row_header(rs):12}" + ''.join(f"{s:>16}" for s in settings)]
+        for row in dict.fromkeys(row_label(r) for r in rs):
             out.append(f"{row:12}" + ''.join(f"{'-':>16}" if (c := cell.get((row, s))) is None else
                                             f"{c['top1']:>8.2f} ({-c.get('drop', 0):+.2f})" for s in settings))
         out.append('')
@@ -393,7 +405,7 @@ def report(results:str|Path, out:str|Path|None=None, title:str='workbench report
                    x_axis_label='bit operations per multiply, relative to W8A8', y_axis_label='top-1 (%)')
         pts = [(r['w_bits'] * r['a_bits'] / 64, r['top1']) for r in rs]
         front = set(pareto_front(pts))
-        src = ColumnDataSource(dict(cost=[c for c, _ in pts], top1=[a for _, a in pts], label=[f"{_row(r)} {setting(r)}" for r in rs],
+        src = ColumnDataSource(dict(cost=[c for c, _ in pts], top1=[a for _, a in pts], label=[f"{row_label(r)} {setting(r)}" for r in rs],
                                     color=['#E45756' if i in front else '#9D9D9D' for i in range(len(pts))]))
         p.scatter('cost', 'top1', source=src, color='color', size=9)
         fr = sorted(front, key=lambda i: pts[i][0])
