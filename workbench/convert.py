@@ -57,6 +57,7 @@ class IntLinear(nn.Module):
         self.register_buffer('weight_int8', w)
         self.register_buffer('weight_scale', ws)
         self.register_buffer('weight_sum', w.to(torch.int32).sum(1).to(torch.int32))
+        self.register_buffer('weight_int8_t', w.t().contiguous(), persistent=False)   # (K, N): the torch backend's layout
         self.register_buffer('bias', None if layer.bias is None else layer.bias.detach().float().clone())
         if not self.dynamic:
             self.register_buffer('act_scale', act['scale'].clone())
@@ -67,11 +68,14 @@ class IntLinear(nn.Module):
     def forward(self, x:Tensor)->Tensor:
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
         else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-        return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
+        return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum,
+                         w_t=self.weight_int8_t)
 
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
+        self.weight_int8_t = self.weight_int8.t().contiguous()
         if not self.dynamic: self._zero = float(self.act_zero)
+
 
     def _apply(self, fn, recurse=True):
         "`.to(bfloat16)` and friends move the layer but keep its scales and bias in float32 (the epilogue's precision)."

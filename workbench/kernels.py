@@ -295,6 +295,29 @@ def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='
     _fp8_kernel[_grid(R, C)](x2, y, s, R, C, s_row, s_col, MBITS=mb, EMIN=emin, FMAX=fmax, **TILE)
     return y.to(x.dtype).reshape(x.shape)
 
+# %% ../nbs/12_kernels.ipynb #d1e2f3a1
+import warnings
+
+def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
+    "`quantize_int8` on the `torch` backend: PyTorch's fused quantize kernels, the same codes as the reference."
+    x2 = _as_rows(x).float()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)   # the quantized dtypes' deprecation notice: only their kernels are used
+        if scale is None:
+            if symmetric:
+                s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
+                q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x.device), 0, torch.qint8)
+                return q.int_repr().clamp_(-127, 127).reshape(x.shape), s, 0.0
+            lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
+            s = ((hi - lo) / 255.0).clamp(min=1e-8)
+            z = (-torch.round(lo / s)).clamp(0, 255)
+            q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
+            return q.int_repr().reshape(x.shape), s, z - 128
+        shift = 128 if qmin >= 0 else 0
+        q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8).int_repr()
+    if qmin - shift > -128 or qmax - shift < 127: q.clamp_(qmin - shift, qmax - shift)
+    return q.reshape(x.shape), scale.reshape(1).float(), float(zero_point - shift)
+
 # %% ../nbs/12_kernels.ipynb #c8999f6f
 def quantize_int8_reference(x:Tensor, scale:Tensor|float|None=None, zero_point:float=0.0, qmin:int=-128, qmax:int=127,
                             symmetric:bool=True)->tuple[Tensor, Tensor, float|Tensor]:
@@ -374,7 +397,7 @@ def quantize_int8(x:Tensor,                      # float activations, any shape 
         s = _params(scale, x2, 'scale')
         if s.numel() != 1: raise KernelInputError(f"a static scale is per tensor (1 value), got {s.numel()}")
         _check_scales(s, 'scale')
-    if backend(x) == 'torch': return quantize_int8_reference(x, scale, zero_point, qmin, qmax, symmetric)
+    if backend(x) == 'torch': return _quantize_int8_torch(x, s if scale is not None else None, zero_point, qmin, qmax, symmetric)
     R, C = x2.shape
     q = torch.empty(x2.shape, dtype=torch.int8, device=x.device)
     if scale is None:
@@ -385,6 +408,22 @@ def quantize_int8(x:Tensor,                      # float activations, any shape 
     _quant_static_kernel[_grid(R, C)](x2, q, s, float(zero_point), float(qmin), float(qmax), float(shift), R, C,
                                       **TILE)
     return q.reshape(x.shape), s, float(zero_point) - shift
+
+# %% ../nbs/12_kernels.ipynb #d1e2f3a3
+def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out_dtype, w_sum:Tensor, w_t:Tensor|None)->Tensor:
+    "`int8_gemm` on the `torch` backend: `torch._int_mm`, the zero point through `w_sum`, the reference's epilogue order."
+    M, K, N = a2.shape[0], a2.shape[1], w.shape[0]
+    if a2.is_cuda and not (M > 16 and K % 8 == 0 and N % 8 == 0):   # cuBLAS int8 needs these; the reference does the rest
+        return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype)
+    acc = torch._int_mm(a2, w_t if w_t is not None else w.t().contiguous())
+    if az.numel() == 1:
+        if float(az) != 0: acc.sub_(w_sum * int(az))
+    elif az.any(): acc.sub_(az.to(torch.int32)[:, None] * w_sum[None, :])
+    if a_scale is None: return acc
+    y = torch.mul(acc, a_scale.float().reshape(-1, 1))   # int32 × float32 → float32 in one pass
+    y.mul_(w_scale.float().reshape(1, -1))
+    if bias is not None: y.add_(bias.float())
+    return y.to(out_dtype)
 
 # %% ../nbs/12_kernels.ipynb #535f5383
 def int8_gemm_reference(a:Tensor, w:Tensor, a_scale:Tensor|None=None, w_scale:Tensor|None=None, bias:Tensor|None=None,
@@ -435,6 +474,8 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
               a_zero:float|Tensor=0.0,      # activation zero point(s), integer values: 1 or one per row of `a`
               out_dtype=torch.float32,
               w_sum:Tensor|None=None,       # (N,) int32 row sums of `w` (computed if not given)
+              w_t:Tensor|None=None,         # `w` transposed, (K, N) contiguous: the `torch` backend's fastest layout (made if not given)
+
               tiles:dict|None=None)->Tensor:
     "`(a - a_zero) @ w.T` exactly in int32, optionally scaled, biased and cast in the same kernel."
     for t, name in ((a, 'a'), (w, 'w')):
@@ -474,7 +515,7 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
     if w_sum is None: w_sum = w.to(torch.int32).sum(1).to(torch.int32)
     elif w_sum.dtype != torch.int32 or w_sum.numel() != N or w_sum.device != w.device:
         raise KernelInputError(f"w_sum must be the int32 row sums of w ({N} values on {w.device}), got {w_sum.dtype} x {w_sum.numel()}")
-    if backend(a) == 'torch': return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype).reshape(*lead, N)
+    if backend(a) == 'torch': return _int8_gemm_torch(a2, w, a_scale, w_scale, bias, az, out_dtype, w_sum, w_t).reshape(*lead, N)
     store = torch.float32 if out_dtype == torch.bfloat16 and backend(a) == 'interpret' else out_dtype   # see _store_dtype
     y = torch.empty(M, N, dtype=store if epilogue else torch.int32, device=a.device)
     dummy = y
