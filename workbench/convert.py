@@ -8,10 +8,11 @@ import torch
 from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfigError
 from .quantize import QuantLinear
-from .kernels import quantize_int8, int8_gemm, backend
+import weakref
+from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
 
 # %% auto #0
-__all__ = ['ConvertError', 'IntLinear', 'convert']
+__all__ = ['USE_ONEDNN', 'ConvertError', 'IntLinear', 'convert']
 
 # %% ../nbs/13_convert.ipynb #af783caf
 class ConvertError(WorkbenchError, ValueError):
@@ -63,9 +64,22 @@ class IntLinear(nn.Module):
             self.register_buffer('act_scale', act['scale'].clone())
             self.register_buffer('act_zero', act['zero'].clone())
             self.qmin, self.qmax, self._zero = act['qmin'], act['qmax'], float(act['zero'])   # a float: no GPU sync per call
+            self._scale = float(act['scale'])
         object.__setattr__(self, '_float', layer._float)   # `dequantize` puts the float Linear back
 
+    def path(self, x:Tensor|None=None)->str:
+        "The kernel path a call on `x` takes: 'onednn' (static activations on a CPU), else `backend(x)` of `int8_gemm`."
+        b = backend(x)
+        if b == 'torch' and not self.dynamic and USE_ONEDNN and onednn_int8_available() and (x is None or x.device.type == 'cpu') \
+           and (x is None or x.dtype in (torch.float32, torch.bfloat16)): return 'onednn'
+        return b
+
     def forward(self, x:Tensor)->Tensor:
+        if self.path(x) == 'onednn':
+            q, _, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
+            packed = _PACKED.get(self)
+            if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
+            return int8_linear_onednn(q, self._scale, int(z), packed, self.weight_scale, self.bias, x.dtype)
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
         else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
         return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum,
@@ -74,7 +88,8 @@ class IntLinear(nn.Module):
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
         self.weight_int8_t = self.weight_int8.t().contiguous()
-        if not self.dynamic: self._zero = float(self.act_zero)
+        _PACKED.pop(self, None)   # new codes: pack them again on the next call
+        if not self.dynamic: self._zero, self._scale = float(self.act_zero), float(self.act_scale)
 
 
     def _apply(self, fn, recurse=True):
@@ -88,7 +103,11 @@ class IntLinear(nn.Module):
     def extra_repr(self):
         act = (f"dynamic per-token {'symmetric' if self.act_symmetric else 'asymmetric'}" if self.dynamic
                else f'static per-tensor [{self.qmin}, {self.qmax}]')
-        return f"in_features={self.in_features}, out_features={self.out_features}, W8 per-channel, A8 {act}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, W8 per-channel, A8 {act}, path={self.path()}"
+
+USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (torch._int_mm) instead
+_PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight (opaque: kept out of copies and state dicts)
+
 
 # %% ../nbs/13_convert.ipynb #1c521104
 def convert(model:nn.Module, strict:bool=False)->dict:

@@ -17,10 +17,11 @@ except ImportError:   # e.g. macOS: every function below still works, on its tor
     triton = tl = None; HAS_TRITON = False
 
 # %% auto #0
-__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'GEMM_TILES', 'available_backends',
-           'backend', 'use_backend', 'KernelInputError', 'fake_quant_reference', 'fake_quantize', 'log_quant_reference',
-           'log_quantize', 'near_log_tie', 'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8',
-           'int8_gemm_reference', 'int8_gemm']
+__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'GEMM_TILES', 'CPU_GEMM_BLOCK',
+           'available_backends', 'backend', 'use_backend', 'KernelInputError', 'fake_quant_reference', 'fake_quantize',
+           'log_quant_reference', 'log_quantize', 'near_log_tie', 'fp8_reference', 'fp8_quantize',
+           'quantize_int8_reference', 'quantize_int8', 'int8_gemm_reference', 'int8_gemm', 'onednn_int8_available',
+           'pack_int8_weight', 'int8_linear_onednn']
 
 # %% ../nbs/12_kernels.ipynb #85374170
 INTERPRET = os.environ.get('TRITON_INTERPRET') == '1'   # read once: triton.jit decides at definition time
@@ -415,15 +416,25 @@ def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out
     M, K, N = a2.shape[0], a2.shape[1], w.shape[0]
     if a2.is_cuda and not (M > 16 and K % 8 == 0 and N % 8 == 0):   # cuBLAS int8 needs these; the reference does the rest
         return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype)
-    acc = torch._int_mm(a2, w_t if w_t is not None else w.t().contiguous())
-    if az.numel() == 1:
-        if float(az) != 0: acc.sub_(w_sum * int(az))
-    elif az.any(): acc.sub_(az.to(torch.int32)[:, None] * w_sum[None, :])
-    if a_scale is None: return acc
-    y = torch.mul(acc, a_scale.float().reshape(-1, 1))   # int32 × float32 → float32 in one pass
-    y.mul_(w_scale.float().reshape(1, -1))
-    if bias is not None: y.add_(bias.float())
-    return y.to(out_dtype)
+    wop = w_t if w_t is not None else w.t()
+    zc = None if az.numel() == 1 and float(az) == 0 else az.to(torch.int32).reshape(-1, 1)
+    epilogue = a_scale is not None
+    y = torch.empty(M, N, dtype=torch.float32 if epilogue else torch.int32, device=a2.device)
+    if epilogue:
+        sa, sw = a_scale.float().reshape(-1, 1), w_scale.float().reshape(1, -1)
+        b = None if bias is None else bias.float().reshape(1, -1)
+    rows = M if a2.is_cuda else max(16, CPU_GEMM_BLOCK // max(N, 1))   # on a CPU, a block of rows whose result stays in cache
+    for r0 in range(0, M, rows):
+        r1 = min(M, r0 + rows)
+        acc = torch._int_mm(a2[r0:r1], wop)
+        if zc is not None: acc.sub_((zc if zc.numel() == 1 else zc[r0:r1]) * w_sum)   # Σ(a - z)w = Σaw - z·Σw
+        if not epilogue: y[r0:r1] = acc; continue
+        out = y[r0:r1]
+        torch.mul(acc, sa if sa.numel() == 1 else sa[r0:r1], out=out)   # int32 × float32 → float32, the reference's order
+        out.mul_(sw)
+        if b is not None: out.add_(b)
+    return y.to(out_dtype) if epilogue else y
+
 
 # %% ../nbs/12_kernels.ipynb #535f5383
 def int8_gemm_reference(a:Tensor, w:Tensor, a_scale:Tensor|None=None, w_scale:Tensor|None=None, bias:Tensor|None=None,
@@ -465,6 +476,8 @@ if HAS_TRITON:
             tl.store(y_ptr + rm[:, None] * N + rn[None, :], acc, mask=mask)
 
 GEMM_TILES = dict(BM=128, BN=128, BK=64)   # a usual GPU tile; the interpreter is also fastest with few large tiles
+CPU_GEMM_BLOCK = 1 << 18                   # torch backend on a CPU: rows per block × N ≈ 256 Ki int32 accumulators (1 MiB, in L2)
+
 
 def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
               w:Tensor,                     # (N, K) int8 weight codes
@@ -525,3 +538,28 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
         (1 if a_scale.numel() == M and M > 1 else 0) if epilogue else 0, 1 if az.numel() == M and M > 1 else 0,
         EPILOGUE=epilogue, HAS_BIAS=bias is not None, **T)
     return (y.to(out_dtype) if epilogue else y).reshape(*lead, N)
+
+# %% ../nbs/12_kernels.ipynb #e1f2a3b1
+def onednn_int8_available()->bool:
+    "Whether PyTorch's oneDNN int8 linear (`torch.ops.onednn.qlinear_pointwise`, x86 CPUs) can run here."
+    return torch.backends.mkldnn.is_available() and hasattr(torch.ops, 'onednn') and hasattr(torch.ops.onednn, 'qlinear_pointwise')
+
+def pack_int8_weight(w:Tensor)->Tensor:
+    "int8 weight codes (N, K) in oneDNN's blocked layout for `int8_linear_onednn` (an opaque CPU tensor: not copied, not saved)."
+    if not isinstance(w, Tensor) or w.dtype != torch.int8 or w.ndim != 2 or w.is_cuda:
+        raise KernelInputError(f"pack_int8_weight takes (N, K) int8 CPU weight codes, got {getattr(w, 'dtype', type(w).__name__)} {tuple(getattr(w, 'shape', ()))}")
+    return torch.ops.onednn.qlinear_prepack(w, None)
+
+def int8_linear_onednn(q:Tensor,              # (..., K) int8 activation codes
+                       a_scale:float,          # the static per-tensor activation scale
+                       a_zero:int,             # its zero point on the int8 grid, -128..127
+                       w_packed:Tensor,        # from `pack_int8_weight`
+                       w_scale:Tensor,         # (N,) per-output-channel weight scales
+                       bias:Tensor|None=None,  # (N,) float32
+                       out_dtype=torch.float32)->Tensor:
+    "`(q − a_zero)·a_scale @ (W·w_scale)ᵀ + bias` in one oneDNN call (int8 GEMM, fused epilogue)."
+    if not isinstance(q, Tensor) or q.dtype != torch.int8: raise KernelInputError(f"q must be int8 codes, got {getattr(q, 'dtype', type(q).__name__)}; quantize it first (quantize_int8)")
+    if not -128 <= int(a_zero) <= 127 or int(a_zero) != a_zero: raise KernelInputError(f"a_zero must be an integer in -128..127, got {a_zero}")
+    zeros = torch.zeros(w_scale.numel(), dtype=torch.long)
+    return torch.ops.onednn.qlinear_pointwise(q.contiguous(), float(a_scale), int(a_zero), w_packed, w_scale.float(), zeros, bias,
+                                              1.0, 0, out_dtype, 'none', [], '')
