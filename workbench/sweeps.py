@@ -222,18 +222,28 @@ HEADLINE_SETTINGS = [(8, 8), (6, 6), (4, 8), (4, 4)]
 HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
 
 def speed_check(model:str='fm-vit', rounds:int=15, batch:int=256)->dict:
-    "W8A8 fake-quant vs FP32 forward time on a `batch`-image test batch, interleaved over `rounds`."
-    import torch, copy
+    "Forward time of FP32, bf16, W8A8 fake-quant and W8A8 converted (integer kernels) on a `batch`-image test batch, interleaved over `rounds`."
+    import torch, copy, time, statistics
     from workbench.core import QuantConfig
     from workbench.data import fashion_mnist, calibration_set
     from workbench.models import load_reference
-    from workbench.quantize import quantize, time_forward
+    from workbench.quantize import quantize
+    from workbench.convert import convert
     fp32 = load_reference(model)
     q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calibration_set(256, 0)[0])
+    conv = copy.deepcopy(q); convert(conv)
     x = fashion_mnist('test').tensors(torch.arange(batch))[0]
-    t = time_forward({'fp32': fp32, 'w8a8': q}, x, rounds=rounds)
-    return dict(batch=batch, rounds=rounds, threads=torch.get_num_threads(), fp32_ms=1000 * t['fp32'], w8a8_ms=1000 * t['w8a8'],
-                ratio=t['w8a8'] / t['fp32'])
+    runs = {'fp32': (fp32, x), 'bf16': (copy.deepcopy(fp32).to(torch.bfloat16), x.bfloat16()), 'w8a8': (q, x), 'converted': (conv, x)}
+    times = {k: [] for k in runs}
+    with torch.inference_mode():
+        for r in range(2 + rounds):   # two warm-up rounds, then `rounds` interleaved ones
+            for k, (m, xx) in runs.items():
+                t = time.perf_counter(); m(xx); dt = time.perf_counter() - t
+                if r >= 2: times[k].append(dt)
+    ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
+    return dict(batch=batch, rounds=rounds, threads=torch.get_num_threads(), fp32_ms=ms['fp32'], w8a8_ms=ms['w8a8'],
+                ratio=ms['w8a8'] / ms['fp32'], path=conv.blocks[0].mlp.fc1.path(x),
+                runs={k: dict(median_ms=ms[k], min_ms=1000 * min(v), max_ms=1000 * max(v), ratio=ms[k] / ms['fp32']) for k, v in times.items()})
 
 def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimators=None, progress:bool=True)->dict:
     "Run the headline PTQ grid, the speed check, and write the report folder; returns the records and speed."
@@ -247,8 +257,11 @@ def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimat
     speed = speed_check()
     table = results_table(records)
     accuracy_plot(records, out_dir / 'accuracy.html', title='FM-ViT post-training quantization')
-    speed_line = (f"W8A8 fake-quant forward, {speed['batch']}-image batch, {speed['threads']} threads, median of {speed['rounds']} "
-                  f"interleaved rounds: {speed['w8a8_ms']:.1f} ms vs FP32 {speed['fp32_ms']:.1f} ms = {speed['ratio']:.2f}x")
+    names = {'fp32': 'FP32', 'bf16': 'bf16', 'w8a8': 'W8A8 fake-quant', 'converted': f"W8A8 converted ({speed['path']})"}
+    speed_line = (f"forward time, {speed['batch']}-image batch, {speed['threads']} threads, median (min-max) of {speed['rounds']} interleaved rounds:\n" +
+                  '\n'.join(f"  {names[k]:28} {r['median_ms']:7.1f} ms ({r['min_ms']:.1f}-{r['max_ms']:.1f})  {r['ratio']:.2f}x FP32"
+                            for k, r in speed['runs'].items()))
+
     (out_dir / 'speed.json').write_text(json.dumps(speed, indent=1))
     (out_dir / 'summary.md').write_text(f"# Headline: FM-ViT PTQ\n\n```\n{table}\n```\n\n{speed_line}\n\n"
         "Files: `results.jsonl` (one line per run), `runs/` (executed notebooks), `accuracy.html` (plot), `speed.json`.\n")
