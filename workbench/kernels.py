@@ -414,9 +414,10 @@ def quantize_int8(x:Tensor,                      # float activations, any shape 
 def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out_dtype, w_sum:Tensor, w_t:Tensor|None)->Tensor:
     "`int8_gemm` on the `torch` backend: `torch._int_mm`, the zero point through `w_sum`, the reference's epilogue order."
     M, K, N = a2.shape[0], a2.shape[1], w.shape[0]
-    if a2.is_cuda and not (M > 16 and K % 8 == 0 and N % 8 == 0):   # cuBLAS int8 needs these; the reference does the rest
-        return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype)
+    if (a2.is_cuda and not (M > 16 and K % 8 == 0 and N % 8 == 0)) or K == 1:   # cuBLAS int8 needs these; on the CPU
+        return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype)    # _int_mm is wrong for K = 1 (torch 2.14)
     wop = w_t if w_t is not None else w.t()
+
     zc = None if az.numel() == 1 and float(az) == 0 else az.to(torch.int32).reshape(-1, 1)
     epilogue = a_scale is not None
     y = torch.empty(M, N, dtype=torch.float32 if epilogue else torch.int32, device=a2.device)
