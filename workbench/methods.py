@@ -142,6 +142,7 @@ class Recipe:
     calib_n: int|None = None      # calibration images the method uses by default (None: all it is given)
     source: str = ''              # where it comes from (paper section, authors' code)
     from_config: bool = False     # the slot specs are the caller's `QuantConfig` (the kinds show `QuantConfig.wa`'s)
+    reparameterized: bool = True  # post-LN per-channel ranges are folded into the LayerNorm (the RepQ-ViT family); False: kept per channel
     def __post_init__(self):
         if self.order not in ('float', 'sequential'):
             raise QuantConfigError(f"Recipe.order: must be 'float' or 'sequential', got {self.order!r}")
@@ -568,7 +569,8 @@ _gplq_act = dict(symmetric=True, granularity='channel', axis=-1, format='lsq', e
 RECIPES['gplq'] = Recipe(
     post_ln=_gplq_act, post_gelu=_gplq_act, linear_input=_gplq_act, qkv=_gplq_act,
     probs=dict(symmetric=False, granularity='channel', axis=-1, format='lsq', estimator='minmax'),
-    weight=dict(symmetric=True, granularity='channel', axis=0, estimator='percentile'), order='float', calib_n=512,
+    weight=dict(symmetric=True, granularity='channel', axis=0, estimator='percentile'), order='float', calib_n=512, reparameterized=False,
+
     source="GPLQ (Liang et al., NeurIPS 2025) as `gplq(recipe='paper')` runs it. §3.2.1 stage 1: symmetric per-channel "
            "LSQ activations initialised from min/max, weights float and trained, 1 epoch AdamW at a constant lr 5e-6 (no "
            "warm-up, no decay), CE without label smoothing + α=1 × the squared difference of the PCA projections of the "
@@ -599,7 +601,8 @@ def recipe_table(recipe:Recipe)->str:
     rows = ['| slot kind | estimator | symmetric | granularity | format |', '|---|---|---|---|---|']
     for kind, label in RECIPE_KINDS.items():
         d = getattr(recipe, kind)
-        g = d.get('granularity', 'tensor') + (' → tensor (reparameterized)' if kind == 'post_ln' and d.get('granularity') == 'channel' else '')
+        g = d.get('granularity', 'tensor') + (' → tensor (reparameterized)' if kind == 'post_ln' and d.get('granularity') == 'channel'
+                                              and recipe.reparameterized else '')
         rows.append(f"| {label} | {_estimator(d)} | {'yes' if d.get('symmetric', True) else 'no'} | {g} | {d.get('format', 'int')} |")
     rows += [f"\n**order** {recipe.order}; **calibration images** {recipe.calib_n or 'all given'}; "
              f"**specs** {'the caller’s config (`QuantConfig.wa` defaults shown)' if recipe.from_config else 'from the recipe'}; **source** {recipe.source}"]
