@@ -58,7 +58,6 @@ class IntLinear(nn.Module):
         self.register_buffer('weight_int8', w)
         self.register_buffer('weight_scale', ws)
         self.register_buffer('weight_sum', w.to(torch.int32).sum(1).to(torch.int32))
-        self.register_buffer('weight_int8_t', w.t().contiguous(), persistent=False)   # (K, N): the torch backend's layout
         self.register_buffer('bias', None if layer.bias is None else layer.bias.detach().float().clone())
         if not self.dynamic:
             self.register_buffer('act_scale', act['scale'].clone())
@@ -82,12 +81,10 @@ class IntLinear(nn.Module):
             return int8_linear_onednn(q, self._scale, int(z), packed, self.weight_scale, self.bias, x.dtype)
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
         else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-        return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum,
-                         w_t=self.weight_int8_t)
+        return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
 
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
-        self.weight_int8_t = self.weight_int8.t().contiguous()
         _PACKED.pop(self, None)   # new codes: pack them again on the next call
         if not self.dynamic: self._zero, self._scale = float(self.act_zero), float(self.act_scale)
 
