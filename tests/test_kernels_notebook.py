@@ -17,7 +17,9 @@ def test_kernels_notebook_cpu(tmp_path):
     text = ''.join(''.join(o.get('text', '')) for c in json.loads((tmp_path / 'k.ipynb').read_text())['cells'] for o in c.get('outputs', []))
     assert "correctness on Triton's interpreter" in text and 'Speed needs an NVIDIA GPU' in text
     cpu = rec['cpu']                                         # the CPU benchmark: printed figures, no bound asserted
-    assert cpu['rounds'] == 1 and len(cpu['gemm']) == 2 and len(cpu['models']) == 2
-    for res in [*cpu['gemm'].values(), *cpu['models'].values()]:
-        assert all(r['min_ms'] <= r['median_ms'] <= r['max_ms'] for r in res.values()) and {'fp32', 'bf16'} <= set(res)
-    assert any(k.startswith('W8A8 converted (') for k in cpu['models']['FM-ViT, batch 256'])
+    assert cpu['rounds'] == 1 and len(cpu['gemm']) == 2 and len(cpu['models']) == 3
+    for res in [*cpu['gemm'].values(), *cpu['models'].values()]:   # a peer that cannot run here has its reason instead
+        assert all(isinstance(r, str) or r['min_ms'] <= r['median_ms'] <= r['max_ms'] for r in res.values()) and {'fp32', 'bf16'} <= set(res)
+    fm = cpu['models']['FM-ViT, batch 256']
+    assert sum(k.startswith('W8A8 converted (') for k in fm) == 2              # float and integer attention, both measured
+    assert {'torchao int8 (dynamic act.)', 'ONNX Runtime int8 (QDQ)'} <= set(fm)

@@ -8,11 +8,13 @@ import torch
 from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfigError
 from .quantize import QuantLinear
-import weakref
+import weakref, warnings
 from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['USE_ONEDNN', 'ConvertError', 'IntLinear', 'convert']
+__all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'USE_INTEGER_ATTENTION', 'ConvertError', 'IntLinear', 'convert', 'int_bmm',
+           'integer_attend', 'integer_attention']
 
 # %% ../nbs/13_convert.ipynb #af783caf
 class ConvertError(WorkbenchError, ValueError):
@@ -107,8 +109,10 @@ _PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight 
 
 
 # %% ../nbs/13_convert.ipynb #1c521104
-def convert(model:nn.Module, strict:bool=False)->dict:
-    "Replace every convertible `QuantLinear` of a calibrated model by an `IntLinear` (in place); `{'converted', 'skipped'}`."
+def convert(model:nn.Module,
+            strict:bool=False,  # refuse (nothing changes) if any QuantLinear cannot be converted
+           )->dict:
+    "Replace every convertible `QuantLinear` of a calibrated model by an `IntLinear` and run qualifying attention products on int8 codes (in place)."
     if getattr(model, 'timestep_groups', None) and any(hasattr(m, 'group_scale') for m in model.modules()):
         raise ConvertError("this model swaps per-timestep-group activation scales before each call, and an IntLinear "
                            "holds one static scale: convert a model quantized without timestep groups (e.g. 'ptq')")
@@ -126,4 +130,85 @@ def convert(model:nn.Module, strict:bool=False)->dict:
     for name, layer in todo.items():   # every replacement is built before the first swap: a failure changes nothing
         parent, _, attr = name.rpartition('.')
         setattr(model.get_submodule(parent), attr, layer)
-    return dict(converted=list(todo), skipped=skipped)
+    att = integer_attention(model) if USE_INTEGER_ATTENTION else dict(integer=[], float={})
+    return dict(converted=list(todo), skipped=skipped, integer_attention=att['integer'], float_attention=att['float'])
+
+# %% ../nbs/13_convert.ipynb #64009e2a
+@patch(cls_method=True)
+def skeleton(cls:IntLinear, linear:nn.Linear,  # the float layer it stands for (kept for `dequantize`)
+             name:str='',                      # its module path
+             dynamic:bool=False,               # activations quantized per token at run time (else static per tensor)
+             act_symmetric:bool=True,          # dynamic activations: symmetric (no zero point)
+             qmin:int=0, qmax:int=255,         # static activations: the integer range
+            )->IntLinear:
+    "An `IntLinear` of `linear`'s shape with zero codes and unit scales, for `load_state_dict` to fill."
+    self = cls.__new__(cls); nn.Module.__init__(self)
+    n, k = linear.out_features, linear.in_features
+    self.in_features, self.out_features, self.name, self.dynamic, self.act_symmetric = k, n, name, dynamic, act_symmetric
+    for b, t in dict(weight_int8=torch.zeros(n, k, dtype=torch.int8), weight_scale=torch.ones(n),
+                     weight_sum=torch.zeros(n, dtype=torch.int32), bias=None if linear.bias is None else torch.zeros(n)).items():
+        self.register_buffer(b, t)
+    if not dynamic:
+        self.register_buffer('act_scale', torch.ones(1)); self.register_buffer('act_zero', torch.zeros(1))
+        self.qmin, self.qmax, self._zero, self._scale = qmin, qmax, 0.0, 1.0
+    object.__setattr__(self, '_float', linear)
+    return self
+
+# %% ../nbs/13_convert.ipynb #3d2d60e3
+def int_bmm(a:Tensor,      # (G, M, K) int8 codes
+            b:Tensor,      # (G, K, N) int8 codes (a transposed view is fine)
+            a_offset:int=0, b_offset:int=0,  # what to add to every code of `a` / `b` to get the integers it stands for
+           )->Tensor:
+    "Exact int32 batched product (a + a_offset) @ (b + b_offset): `torch._int_mm` per batch entry, the offsets through row and column sums."
+    (G, M, K), N = a.shape, b.shape[-1]
+    if K == 1: return (a.long() + a_offset).bmm(b.long() + b_offset).int()   # _int_mm is wrong for K = 1 (torch 2.14)
+    out = torch.empty(G, M, N, dtype=torch.int32, device=a.device)
+    for i in range(G): torch._int_mm(a[i], b[i], out=out[i])
+    if b_offset: out.add_(b_offset * a.sum(-1, dtype=torch.int32).unsqueeze(-1))
+    if a_offset: out.add_((a_offset * b.sum(-2, dtype=torch.int32) + a_offset * b_offset * K).unsqueeze(-2))
+    return out
+
+# %% ../nbs/13_convert.ipynb #85be8444
+def _int_attention_reason(w:nn.Module)->str|None:
+    "Why an attention wrapper's products cannot run on int8 codes (None: they can)."
+    for slot in ('q', 'k', 'v', 'probs'):
+        qz = getattr(w, f'{slot}_quantizer', None)
+        if qz is None or isinstance(qz, nn.Identity): return f"the {slot} slot is empty"
+        s = qz.spec
+        if type(qz).__name__ != 'UniformQuantizer' or qz.mode != 'quant' or s.dynamic or s.granularity != 'tensor' \
+           or (s.qmin, s.qmax) not in ((0, 255), (-128, 127)) or not qz.calibrated:
+            return f"the {slot} slot is not a calibrated static per-tensor 8-bit integer quantizer ({s.format} {s.bits}-bit {s.granularity})"
+    return None
+
+def _operand_codes(x:Tensor, quantizer:nn.Module)->tuple[Tensor, int, float]:
+    "int8 codes of `x` on `quantizer`'s grid (`quantize_int8`), the offset that turns them into grid integers minus the zero point, the scale."
+    s = quantizer.spec
+    codes, _, z = quantize_int8(x, quantizer.scale.float(), float(quantizer.zero_point), s.qmin, s.qmax)
+    return codes, -int(z), float(quantizer.scale)
+
+# %% ../nbs/13_convert.ipynb #bb0a123d
+INTEGER_ATTENTION_MIN_WORK = 1 << 22   # n·m·d of one head's q kᵀ below which the float path runs (measured: see below)
+
+def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor|None:
+    "softmax(q kᵀ·scale + bias) v with both products on int8 codes of `w`'s q, k, v and probs slots (exact int32 sums); None for small products."
+    *lead, n, d = q.shape; m, dv = k.shape[-2], v.shape[-1]
+    if n * m * d < INTEGER_ATTENTION_MIN_WORK: return None   # small products: the float path is faster (measured below)
+    cq, oq, sq = _operand_codes(q, w.q_quantizer); ck, ok, sk = _operand_codes(k, w.k_quantizer)
+    scores = int_bmm(cq.reshape(-1, n, d), ck.reshape(-1, m, d).transpose(1, 2), oq, ok).reshape(*lead, n, m).float()
+    scores = scores.mul_(sq * sk * scale) if not torch.is_tensor(scale) else scores.mul_(sq * sk) * scale
+    if bias is not None: scores = scores + bias
+    cp, op, sp = _operand_codes(scores.softmax(-1), w.probs_quantizer); cv, ov, sv = _operand_codes(v, w.v_quantizer)
+    out = int_bmm(cp.reshape(-1, n, m), cv.reshape(-1, m, dv), op, ov).reshape(*lead, n, dv)
+    return out.float().mul_(sp * sv).to(q.dtype)
+
+# %% ../nbs/13_convert.ipynb #3c4cce13
+USE_INTEGER_ATTENTION = True   # False: `convert` leaves the attention products on fake-quantized floats
+
+def integer_attention(model:nn.Module)->dict:
+    "Switch every qualifying attention wrapper of `model` to `integer_attend` (on CPU inputs); `{'integer': [...], 'float': {name: why}}`."
+    done, left = [], {}
+    for name, w in model.named_modules():
+        if not hasattr(w, 'probs_quantizer'): continue
+        if (why := _int_attention_reason(w)) is None: w.__dict__['integer_attend'] = integer_attend; done.append(name)
+        else: left[name] = why
+    return dict(integer=done, float=left)

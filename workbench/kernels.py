@@ -299,6 +299,10 @@ def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='
 # %% ../nbs/12_kernels.ipynb #d1e2f3a1
 import warnings
 
+def _int8_view(q:Tensor)->Tensor:
+    "The int8 codes of a `torch.qint8` tensor as a plain tensor, without the copy `int_repr` makes (the same storage)."
+    return torch.empty(0, dtype=torch.int8, device=q.device).set_(q.untyped_storage(), q.storage_offset(), q.shape, q.stride())
+
 def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
     "`quantize_int8` on the `torch` backend: PyTorch's fused quantize kernels, the same codes as the reference."
     x2 = _as_rows(x).float()
@@ -308,14 +312,15 @@ def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int
             if symmetric:
                 s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
                 q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x.device), 0, torch.qint8)
-                return q.int_repr().clamp_(-127, 127).reshape(x.shape), s, 0.0
+                return _int8_view(q).clamp_(-127, 127).reshape(x.shape), s, 0.0
             lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
             s = ((hi - lo) / 255.0).clamp(min=1e-8)
             z = (-torch.round(lo / s)).clamp(0, 255)
             q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
-            return q.int_repr().reshape(x.shape), s, z - 128
+            return _int8_view(q).reshape(x.shape), s, z - 128
         shift = 128 if qmin >= 0 else 0
-        q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8).int_repr()
+        q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8)
+        q = _int8_view(q)
     if qmin - shift > -128 or qmax - shift < 127: q.clamp_(qmin - shift, qmax - shift)
     return q.reshape(x.shape), scale.reshape(1).float(), float(zero_point - shift)
 

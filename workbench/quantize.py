@@ -19,7 +19,7 @@ from .quantizers import make_quantizer
 __all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bias', 'QuantAttention', 'QuantRopeAttention',
            'QuantRelPosAttention', 'QuantWindowAttention', 'QuantWindowAttentionV2', 'QuantLevitAttention',
            'QuantLevitAttentionDownsample', 'is_quantized', 'quantizers', 'calibration', 'model_dtype', 'quantize',
-           'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_forward']
+           'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_calls', 'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -87,6 +87,9 @@ def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, chil
 
 def _attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
     "softmax(q kᵀ · scale + bias) v with `w`'s q, k, v, probs slots (and its `attn_drop` on the probabilities, if any)."
+    fast = w.__dict__.get('integer_attend')   # set by `convert` on wrappers whose products can run on int8 codes
+    if fast is not None and q.device.type == 'cpu' and not (w.training and getattr(getattr(w, 'attn_drop', None), 'p', 0) > 0):
+        if (out := fast(w, q, k, v, scale, bias)) is not None: return out   # None: it leaves these shapes to the float path
     scores = (w.q_quantizer(q) @ w.k_quantizer(k).transpose(-2, -1)) * scale
     if bias is not None: scores = scores + bias
     probs = w.probs_quantizer(scores.softmax(-1))
@@ -471,6 +474,7 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
              batch_size:int=64,            # batch size when `calib_data` is a tensor
              progress:bool=False,          # show a progress bar over calibration batches
              strict:bool=False,            # refuse (`CoverageError`) instead of warning when some module would stay in float
+             calibrate:bool=True,          # False: only put the wrappers in place (static scales stay empty), e.g. to load a saved state
             )->nn.Module:
     "Quantize `model` in place (fake-quant wrappers, calibrated). On any error the model is left exactly as it was."
     config = config or QuantConfig()
@@ -490,7 +494,7 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
     try:
         for parent, attr, old, new in plan: setattr(parent, attr, new); done.append((parent, attr, old))
         static = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
-        if static:
+        if static and calibrate:
             batches = _calib_batches(calib_data, batch_size, dtype)
             device = next(model.parameters()).device
             model.eval()
@@ -628,15 +632,23 @@ def quant_summary(model:nn.Module)->QuantSummary:
     out = QuantSummary(rows); out.coverage = quant_coverage(model)
     return out
 
-# %% ../nbs/04_quantize.ipynb #ea75b3a5
+# %% ../nbs/04_quantize.ipynb #77be716a
+def time_calls(fns:dict,        # name -> a function of no arguments
+               rounds:int=15,   # timed rounds; each calls every function once, in order
+               warmup:int=2,    # untimed rounds first
+              )->dict[str, dict]:
+    "Median, min and max milliseconds of each call in `fns`, measured in interleaved rounds."
+    import time, statistics
+    ts = {k: [] for k in fns}
+    for r in range(warmup + rounds):
+        for k, f in fns.items():
+            t = time.perf_counter(); f(); dt = 1000 * (time.perf_counter() - t)
+            if r >= warmup: ts[k].append(dt)
+    return {k: dict(median_ms=statistics.median(v), min_ms=min(v), max_ms=max(v)) for k, v in ts.items()}
+
+# %% ../nbs/04_quantize.ipynb #2013d40d
 @torch.no_grad()
 def time_forward(models:dict, x:Tensor, rounds:int=15, warmup:int=2)->dict:
     "Median forward time (s) of each model in `models` on `x`, measured interleaved over `rounds`."
-    import time, statistics
-    times = {k: [] for k in models}
     for m in models.values(): m.eval()
-    for r in range(warmup + rounds):
-        for k, m in models.items():
-            t = time.perf_counter(); m(x); dt = time.perf_counter() - t
-            if r >= warmup: times[k].append(dt)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: r['median_ms'] / 1000 for k, r in time_calls({k: (lambda m=m: m(x)) for k, m in models.items()}, rounds, warmup).items()}

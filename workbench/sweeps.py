@@ -11,11 +11,11 @@ from .core import append_result, read_results
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'METHODS_SETTINGS', 'METHODS_COMPARED', 'PAPER_RECIPES',
-           'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting', 'row_label',
-           'row_header', 'results_table', 'accuracy_plot', 'speed_check', 'headline', 'headline_cli', 'methods_grid',
-           'methods_table', 'compare_methods', 'methods_cli', 'parse_grid', 'pivot_table', 'pareto_front', 'report',
-           'run_notebook', 'main', 'cli']
+__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'SPEED_MODELS', 'METHODS_SETTINGS', 'METHODS_COMPARED',
+           'PAPER_RECIPES', 'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting',
+           'row_label', 'row_header', 'results_table', 'accuracy_plot', 'speed_check', 'speed_lines', 'headline',
+           'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli', 'parse_grid',
+           'pivot_table', 'pareto_front', 'report', 'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
@@ -221,30 +221,60 @@ def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 
 HEADLINE_SETTINGS = [(8, 8), (6, 6), (4, 8), (4, 4)]
 HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
 
-def speed_check(model:str='fm-vit', rounds:int=15, batch:int=256)->dict:
-    "Forward time of FP32, bf16, W8A8 fake-quant and W8A8 converted (integer kernels) on a `batch`-image test batch, interleaved over `rounds`."
-    import torch, copy, time, statistics
+
+# %% ../nbs/11_sweeps.ipynb #a57414b4
+SPEED_MODELS = {'fm-vit': 256, 'vit_small_patch16_224': 16}   # the speed check's models (a reference or a timm name) -> batch
+
+def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST test images), or a timm name (random init and input)
+                rounds:int=15, batch:int|None=None,  # None: `SPEED_MODELS[model]`
+                top1:bool=False,     # also top-1 of every row on the whole test set (reference models only)
+               )->dict:
+    "Forward time of FP32, bf16, W8A8 fake-quant, W8A8 converted and the int8 peers (torchao, ONNX Runtime), interleaved over `rounds`."
+    import torch, copy, timm
     from workbench.core import QuantConfig
     from workbench.data import fashion_mnist, calibration_set
-    from workbench.models import load_reference
-    from workbench.quantize import quantize
+    from workbench.models import load_reference, is_reference, evaluate
+    from workbench.quantize import quantize, time_calls
     from workbench.convert import convert
-    fp32 = load_reference(model)
-    q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calibration_set(256, 0)[0])
+    from workbench.deploy import int8_peers
+    batch, g = batch or SPEED_MODELS.get(model, 16), torch.Generator().manual_seed(0)
+    if is_reference(model):
+        fp32, calib = load_reference(model), calibration_set(256, 0)[0]
+        x = fashion_mnist('test').tensors(torch.arange(batch))[0]
+    else:
+        fp32 = timm.create_model(model, pretrained=False).eval()
+        shape = fp32.pretrained_cfg.get('input_size', (3, 224, 224))
+        x, calib = torch.randn(batch, *shape, generator=g), torch.randn(8, *shape, generator=g)
+    q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calib)
     conv = copy.deepcopy(q); convert(conv)
-    x = fashion_mnist('test').tensors(torch.arange(batch))[0]
-    runs = {'fp32': (fp32, x), 'bf16': (copy.deepcopy(fp32).to(torch.bfloat16), x.bfloat16()), 'w8a8': (q, x), 'converted': (conv, x)}
-    times = {k: [] for k in runs}
-    with torch.inference_mode():
-        for r in range(2 + rounds):   # two warm-up rounds, then `rounds` interleaved ones
-            for k, (m, xx) in runs.items():
-                t = time.perf_counter(); m(xx); dt = time.perf_counter() - t
-                if r >= 2: times[k].append(dt)
-    ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
-    return dict(batch=batch, rounds=rounds, threads=torch.get_num_threads(), fp32_ms=ms['fp32'], w8a8_ms=ms['w8a8'],
-                ratio=ms['w8a8'] / ms['fp32'], path=conv.blocks[0].mlp.fc1.path(x),
-                runs={k: dict(median_ms=ms[k], min_ms=1000 * min(v), max_ms=1000 * max(v), ratio=ms[k] / ms['fp32']) for k, v in times.items()})
+    path = next(m.path(x) for m in conv.modules() if hasattr(m, 'weight_int8'))
+    runs = {'FP32': (fp32, x), 'bf16': (copy.deepcopy(fp32).to(torch.bfloat16), x.bfloat16()), 'W8A8 fake-quant': (q, x),
+            f'W8A8 converted ({path})': (conv, x)}
+    peers = int8_peers(fp32, conv, x)
+    runs.update({k: (m, x) for k, m in peers.items() if not isinstance(m, str)})
+    with torch.inference_mode(): res = time_calls({k: (lambda m=m, xx=xx: m(xx)) for k, (m, xx) in runs.items()}, rounds)
+    for r in res.values(): r['ratio'] = r['median_ms'] / res['FP32']['median_ms']
+    out = dict(model=model, batch=batch, rounds=rounds, threads=torch.get_num_threads(), path=path, runs=res,
+               not_run={k: m for k, m in peers.items() if isinstance(m, str)})
+    if top1 and is_reference(model):
+        test = fashion_mnist('test')
+        with torch.inference_mode(): ev = {k: evaluate(m, test, return_logits=True) for k, (m, _) in runs.items()}
+        pred = {k: e['logits'].argmax(1) for k, e in ev.items()}
+        for k, e in ev.items():
+            res[k].update(top1=e['top1'], agree_converted=100 * (pred[k] == pred[f'W8A8 converted ({path})']).float().mean().item())
+    return out
 
+# %% ../nbs/11_sweeps.ipynb #f5690bb2
+def speed_lines(speed:dict)->str:
+    "The speed check as text: one line per row (median, min-max, ratio to FP32, top-1 if measured), then the rows not run."
+    head = (f"forward time, {speed['model']}, batch {speed['batch']}, {speed['threads']} threads, "
+            f"median (min-max) of {speed['rounds']} interleaved rounds:")
+    rows = [f"  {k:32} {r['median_ms']:8.1f} ms ({r['min_ms']:.1f}-{r['max_ms']:.1f})  {r['ratio']:.2f}x FP32" +
+            (f"  top-1 {r['top1']:.2f}%, same class as converted on {r['agree_converted']:.2f}%" if 'top1' in r else '')
+            for k, r in speed['runs'].items()]
+    return '\n'.join([head, *rows, *(f"  {k:32} {why}" for k, why in speed['not_run'].items())])
+
+# %% ../nbs/11_sweeps.ipynb #bf932681
 def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimators=None, progress:bool=True)->dict:
     "Run the headline PTQ grid, the speed check, and write the report folder; returns the records and speed."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
@@ -254,19 +284,16 @@ def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimat
     run_grid(NOTEBOOKS / 'experiments' / 'ptq.ipynb', params, results, out_dir / 'runs', progress=progress)
     records = [r for r in read_results(results) if any(_done([r], p) or (r.get('status') == 'failed' and
                _matches(r, p)) for p in params)]
-    speed = speed_check()
+    speeds = [speed_check('fm-vit', top1=True), speed_check('vit_small_patch16_224', rounds=7)]
     table = results_table(records)
     accuracy_plot(records, out_dir / 'accuracy.html', title='FM-ViT post-training quantization')
-    names = {'fp32': 'FP32', 'bf16': 'bf16', 'w8a8': 'W8A8 fake-quant', 'converted': f"W8A8 converted ({speed['path']})"}
-    speed_line = (f"forward time, {speed['batch']}-image batch, {speed['threads']} threads, median (min-max) of {speed['rounds']} interleaved rounds:\n" +
-                  '\n'.join(f"  {names[k]:28} {r['median_ms']:7.1f} ms ({r['min_ms']:.1f}-{r['max_ms']:.1f})  {r['ratio']:.2f}x FP32"
-                            for k, r in speed['runs'].items()))
+    speed_line = '\n\n'.join(speed_lines(sp) for sp in speeds)
 
-    (out_dir / 'speed.json').write_text(json.dumps(speed, indent=1))
+    (out_dir / 'speed.json').write_text(json.dumps(speeds, indent=1))
     (out_dir / 'summary.md').write_text(f"# Headline: FM-ViT PTQ\n\n```\n{table}\n```\n\n{speed_line}\n\n"
         "Files: `results.jsonl` (one line per run), `runs/` (executed notebooks), `accuracy.html` (plot), `speed.json`.\n")
     print(table); print(speed_line); print(f"report written to {out_dir.resolve()}")
-    return dict(records=records, speed=speed)
+    return dict(records=records, speed=speeds)
 
 # %% ../nbs/11_sweeps.ipynb #dae35553
 from fastcore.script import call_parse, Param
