@@ -21,5 +21,5 @@ def test_kernels_notebook_cpu(tmp_path):
     for res in [*cpu['gemm'].values(), *cpu['models'].values()]:   # a peer that cannot run here has its reason instead
         assert all(isinstance(r, str) or r['min_ms'] <= r['median_ms'] <= r['max_ms'] for r in res.values()) and {'fp32', 'bf16'} <= set(res)
     fm = cpu['models']['FM-ViT, batch 256']
-    assert sum(k.startswith('W8A8 converted (') for k in fm) == 2              # float and integer attention, both measured
+    assert sum(k.startswith('W8A8 converted (') for k in fm) == 2              # folded float and integer attention, both measured
     assert {'torchao int8 (dynamic act.)', 'ONNX Runtime int8 (QDQ)'} <= set(fm)

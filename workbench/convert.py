@@ -13,8 +13,8 @@ from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, p
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'USE_INTEGER_ATTENTION', 'ConvertError', 'IntLinear', 'convert', 'int_bmm',
-           'integer_attend', 'integer_attention']
+__all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'CONVERT_ATTENTION', 'ConvertError', 'IntLinear', 'convert', 'int_bmm',
+           'integer_attend', 'folded_attend', 'converted_attend', 'convert_attention']
 
 # %% ../nbs/13_convert.ipynb #af783caf
 class ConvertError(WorkbenchError, ValueError):
@@ -130,8 +130,8 @@ def convert(model:nn.Module,
     for name, layer in todo.items():   # every replacement is built before the first swap: a failure changes nothing
         parent, _, attr = name.rpartition('.')
         setattr(model.get_submodule(parent), attr, layer)
-    att = integer_attention(model) if USE_INTEGER_ATTENTION else dict(integer=[], float={})
-    return dict(converted=list(todo), skipped=skipped, integer_attention=att['integer'], float_attention=att['float'])
+    att = convert_attention(model) if CONVERT_ATTENTION else dict(converted=[], fake_quant={})
+    return dict(converted=list(todo), skipped=skipped, converted_attention=att['converted'], fake_quant_attention=att['fake_quant'])
 
 # %% ../nbs/13_convert.ipynb #64009e2a
 @patch(cls_method=True)
@@ -187,12 +187,9 @@ def _operand_codes(x:Tensor, quantizer:nn.Module)->tuple[Tensor, int, float]:
     return codes, -int(z), float(quantizer.scale)
 
 # %% ../nbs/13_convert.ipynb #bb0a123d
-INTEGER_ATTENTION_MIN_WORK = 1 << 22   # n·m·d of one head's q kᵀ below which the float path runs (measured: see below)
-
-def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor|None:
-    "softmax(q kᵀ·scale + bias) v with both products on int8 codes of `w`'s q, k, v and probs slots (exact int32 sums); None for small products."
+def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+    "softmax(q kᵀ·scale + bias) v with both products on int8 codes of `w`'s q, k, v and probs slots (exact int32 sums)."
     *lead, n, d = q.shape; m, dv = k.shape[-2], v.shape[-1]
-    if n * m * d < INTEGER_ATTENTION_MIN_WORK: return None   # small products: the float path is faster (measured below)
     cq, oq, sq = _operand_codes(q, w.q_quantizer); ck, ok, sk = _operand_codes(k, w.k_quantizer)
     scores = int_bmm(cq.reshape(-1, n, d), ck.reshape(-1, m, d).transpose(1, 2), oq, ok).reshape(*lead, n, m).float()
     scores = scores.mul_(sq * sk * scale) if not torch.is_tensor(scale) else scores.mul_(sq * sk) * scale
@@ -201,14 +198,37 @@ def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor
     out = int_bmm(cp.reshape(-1, n, m), cv.reshape(-1, m, dv), op, ov).reshape(*lead, n, dv)
     return out.float().mul_(sp * sv).to(q.dtype)
 
-# %% ../nbs/13_convert.ipynb #3c4cce13
-USE_INTEGER_ATTENTION = True   # False: `convert` leaves the attention products on fake-quantized floats
+# %% ../nbs/13_convert.ipynb #21f37835
+def _on_grid(x:Tensor, quantizer:nn.Module, times=None, inplace:bool=False)->Tensor:
+    "`x` rounded to `quantizer`'s grid minus its zero point (as `fake_quant` rounds), times `times` instead of its scale (None: the integers)."
+    s, z = quantizer.scale, float(quantizer.zero_point)
+    y = x.mul_(1.0 / s) if inplace else x * (1.0 / s)
+    y = y.round_().clamp_(quantizer.spec.qmin - z, quantizer.spec.qmax - z)
+    return y if times is None else y.mul_(times)
 
-def integer_attention(model:nn.Module)->dict:
-    "Switch every qualifying attention wrapper of `model` to `integer_attend` (on CPU inputs); `{'integer': [...], 'float': {name: why}}`."
+def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+    "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, each scale applied once (float products)."
+    scores = _on_grid(q, w.q_quantizer, w.q_quantizer.scale * scale) @ _on_grid(k, w.k_quantizer, w.k_quantizer.scale).transpose(-2, -1)
+    if bias is not None: scores = scores + bias
+    probs = _on_grid(scores.softmax(-1), w.probs_quantizer, inplace=True)
+    return (probs @ _on_grid(v, w.v_quantizer, w.v_quantizer.scale)).mul_(w.probs_quantizer.scale)
+
+# %% ../nbs/13_convert.ipynb #9982b42e
+INTEGER_ATTENTION_MIN_WORK = 1 << 22   # n·m·d of one head's q kᵀ from which the integer products are faster (measured: see below)
+
+def converted_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+    "A converted attention block's products: `integer_attend` for large ones, `folded_attend` for small ones."
+    n, d, m = *q.shape[-2:], k.shape[-2]
+    return (integer_attend if n * m * d >= INTEGER_ATTENTION_MIN_WORK else folded_attend)(w, q, k, v, scale, bias)
+
+# %% ../nbs/13_convert.ipynb #3c4cce13
+CONVERT_ATTENTION = True   # False: `convert` leaves every attention block on its fake quantizers
+
+def convert_attention(model:nn.Module)->dict:
+    "Switch every qualifying attention wrapper of `model` to `converted_attend` (on CPU inputs); `{'converted': [...], 'fake_quant': {name: why}}`."
     done, left = [], {}
     for name, w in model.named_modules():
         if not hasattr(w, 'probs_quantizer'): continue
-        if (why := _int_attention_reason(w)) is None: w.__dict__['integer_attend'] = integer_attend; done.append(name)
+        if (why := _int_attention_reason(w)) is None: w.__dict__['converted_attend'] = converted_attend; done.append(name)
         else: left[name] = why
-    return dict(integer=done, float=left)
+    return dict(converted=done, fake_quant=left)

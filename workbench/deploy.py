@@ -12,7 +12,7 @@ from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfig, QuantSpec
 from .quantize import quantize, dequantize, quantizers, is_quantized, QuantLinear, CoverageWarning
 from .quantizers import UniformQuantizer, fake_quant
-from .convert import IntLinear, integer_attention
+from .convert import IntLinear, convert_attention
 
 # %% auto #0
 __all__ = ['SAVE_FORMAT', 'INT8_ONNX_OPS', 'TORCHAO_ROW', 'ORT_ROW', 'DeployError', 'structure', 'save_quantized',
@@ -30,8 +30,8 @@ def structure(model:nn.Module)->dict:
     slots = {name: dict(kind=q.kind, mode=q.mode, spec=dataclasses.asdict(q.spec)) for name, q in quantizers(model).items()}
     ints = {n: dict(dynamic=m.dynamic, act_symmetric=m.act_symmetric, qmin=getattr(m, 'qmin', 0), qmax=getattr(m, 'qmax', 255))
             for n, m in model.named_modules() if isinstance(m, IntLinear)}
-    att = [n for n, m in model.named_modules() if 'integer_attend' in m.__dict__]
-    return dict(format=SAVE_FORMAT, slots=slots, int_linear=ints, integer_attention=att)
+    att = [n for n, m in model.named_modules() if 'converted_attend' in m.__dict__]
+    return dict(format=SAVE_FORMAT, slots=slots, int_linear=ints, converted_attention=att)
 
 # %% ../nbs/16_deploy.ipynb #e9c16c2f
 def _added_by_method(model:nn.Module)->list[str]:
@@ -117,10 +117,10 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
                 if t is not None and t.numel() == 0 and f"{path}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{path}.{b}"]))
         _check_fits(model, state)
         model.load_state_dict(state)
-        if want := meta.get('integer_attention'):
-            got = integer_attention(model)['integer']
-            for n in set(got) - set(want): model.get_submodule(n).__dict__.pop('integer_attend')
-            if missing := sorted(set(want) - set(got)): raise DeployError(f"attention blocks {missing[:4]} no longer qualify for integer products")
+        if want := meta.get('converted_attention'):
+            got = convert_attention(model)['converted']
+            for n in set(got) - set(want): model.get_submodule(n).__dict__.pop('converted_attend')
+            if missing := sorted(set(want) - set(got)): raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
     except BaseException:
         dequantize(model); raise
     return model.eval()
@@ -196,7 +196,7 @@ def export_onnx(model:nn.Module,     # a quantized model (fake-quant W8A8 with s
     if not is_quantized(model): raise DeployError("the model is not quantized: run `quantize` (and `convert`) first, or export a float model with torch.onnx.export")
     plans, path = _onnx_forwards(model), Path(path)
     was_training = model.training; model.eval()
-    fast = {m: m.__dict__.pop('integer_attend') for m in model.modules() if 'integer_attend' in m.__dict__}   # QDQ says it in the graph
+    fast = {m: m.__dict__.pop('converted_attend') for m in model.modules() if 'converted_attend' in m.__dict__}   # QDQ says it in the graph
     for m, fwd in plans.items(): m.forward = fwd            # an instance attribute shadows the class's forward...
     try:
         with warnings.catch_warnings():
@@ -206,7 +206,7 @@ def export_onnx(model:nn.Module,     # a quantized model (fake-quant W8A8 with s
                               external_data=sum(t.numel() * t.element_size() for t in model.state_dict().values()) > 2**30)   # one file up to 1 GiB
     finally:
         for m in plans: del m.forward                        # ...and deleting it puts the class's back
-        for m, f in fast.items(): m.__dict__['integer_attend'] = f
+        for m, f in fast.items(): m.__dict__['converted_attend'] = f
         model.train(was_training)
     return path
 

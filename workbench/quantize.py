@@ -87,7 +87,7 @@ def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, chil
 
 def _attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
     "softmax(q kᵀ · scale + bias) v with `w`'s q, k, v, probs slots (and its `attn_drop` on the probabilities, if any)."
-    fast = w.__dict__.get('integer_attend')   # set by `convert` on wrappers whose products can run on int8 codes
+    fast = w.__dict__.get('converted_attend')   # set by `convert` on wrappers whose slots it can compute directly
     if fast is not None and q.device.type == 'cpu' and not (w.training and getattr(getattr(w, 'attn_drop', None), 'p', 0) > 0):
         if (out := fast(w, q, k, v, scale, bias)) is not None: return out   # None: it leaves these shapes to the float path
     scores = (w.q_quantizer(q) @ w.k_quantizer(k).transpose(-2, -1)) * scale
