@@ -218,6 +218,7 @@ def onnx_session(path:str|Path, threads:int|None=None, optimized:str|Path|None=N
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads or torch.get_num_threads()
     so.log_severity_level = 3                                 # errors only (not the note on saving an optimized graph)
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: no busy cores for whatever runs next
     if optimized: so.optimized_model_filepath = str(optimized)
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
 
