@@ -110,17 +110,17 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
         for n, kw in meta['int_linear'].items():
             parent, _, attr = n.rpartition('.')
             setattr(model.get_submodule(parent), attr, IntLinear.skeleton(names[n], n, **kw))
-        for path, q in model.named_modules():
+        for where, q in model.named_modules():
             if not (hasattr(q, 'spec') and hasattr(q, 'calibrate')): continue   # a quantizer slot
             q.mode = meta['slots'][q.name]['mode']
             for b, t in q.named_buffers(recurse=False):   # uncalibrated scales are empty: give them the saved shape
-                if t is not None and t.numel() == 0 and f"{path}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{path}.{b}"]))
-        _check_fits(model, state)
-        model.load_state_dict(state)
+                if t is not None and t.numel() == 0 and f"{where}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{where}.{b}"]))
         if want := meta.get('converted_attention'):
             got = convert_attention(model)['converted']
             for n in set(got) - set(want): model.get_submodule(n).__dict__.pop('converted_attend')
             if missing := sorted(set(want) - set(got)): raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
+        _check_fits(model, state)   # the last check: nothing is copied before it passes
+        model.load_state_dict(state)
     except BaseException:
         dequantize(model); raise
     return model.eval()
