@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_deploy.ipynb #1c43f079
 from __future__ import annotations
-import dataclasses, glob, json, os, warnings
+import dataclasses, glob, json, logging, os, warnings
 from collections import Counter
 from pathlib import Path
 import torch
@@ -259,6 +259,7 @@ def int8_peers(fp32:nn.Module,         # the float model
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
+            logging.getLogger('torch.utils._pytree').setLevel(logging.ERROR)   # torchao's import notes a deprecated registration
             from torchao.quantization import quantize_, Int8DynamicActivationInt8WeightConfig
             m = copy.deepcopy(fp32).eval(); quantize_(m, Int8DynamicActivationInt8WeightConfig())
             with torch.no_grad(): m(example[:2])
