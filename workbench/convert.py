@@ -8,6 +8,7 @@ import torch
 from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfigError
 from .quantize import QuantLinear
+from .quantizers import UniformQuantizer
 import weakref, warnings
 from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
 from fastcore.basics import patch
@@ -54,19 +55,23 @@ class IntLinear(nn.Module):
         if not isinstance(out, nn.Identity) and getattr(out, 'mode', 'off') != 'off':
             raise ConvertError("the output slot is quantized; integer layers produce float outputs (clear the output spec)")
         w, ws = _int8_weight_codes(layer)
-        act = _int8_act_params(layer)
-        self.in_features, self.out_features, self.name = layer.in_features, layer.out_features, layer.name
+        self._setup(layer._float, layer.name, w, ws, None if layer.bias is None else layer.bias.detach().float().clone(),
+                    _int8_act_params(layer))
+
+    def _setup(self, float_linear:nn.Linear, name:str, w:Tensor, w_scale:Tensor, bias:Tensor|None, act:dict):
+        "Register the codes, scales and activation scheme (`act` as `_int8_act_params` gives it)."
+        self.out_features, self.in_features, self.name = *w.shape, name
         self.dynamic, self.act_symmetric = act['dynamic'], act.get('symmetric', True)
         self.register_buffer('weight_int8', w)
-        self.register_buffer('weight_scale', ws)
+        self.register_buffer('weight_scale', w_scale)
         self.register_buffer('weight_sum', w.to(torch.int32).sum(1).to(torch.int32))
-        self.register_buffer('bias', None if layer.bias is None else layer.bias.detach().float().clone())
+        self.register_buffer('bias', bias)
         if not self.dynamic:
             self.register_buffer('act_scale', act['scale'].clone())
             self.register_buffer('act_zero', act['zero'].clone())
             self.qmin, self.qmax, self._zero = act['qmin'], act['qmax'], float(act['zero'])   # a float: no GPU sync per call
             self._scale = float(act['scale'])
-        object.__setattr__(self, '_float', layer._float)   # `dequantize` puts the float Linear back
+        object.__setattr__(self, '_float', float_linear)   # `dequantize` puts the float Linear back
 
     def path(self, x:Tensor|None=None)->str:
         "The kernel path a call on `x` takes: 'onednn' (static activations on a CPU), else `backend(x)` of `int8_gemm`."
@@ -144,14 +149,8 @@ def skeleton(cls:IntLinear, linear:nn.Linear,  # the float layer it stands for (
     "An `IntLinear` of `linear`'s shape with zero codes and unit scales, for `load_state_dict` to fill."
     self = cls.__new__(cls); nn.Module.__init__(self)
     n, k = linear.out_features, linear.in_features
-    self.in_features, self.out_features, self.name, self.dynamic, self.act_symmetric = k, n, name, dynamic, act_symmetric
-    for b, t in dict(weight_int8=torch.zeros(n, k, dtype=torch.int8), weight_scale=torch.ones(n),
-                     weight_sum=torch.zeros(n, dtype=torch.int32), bias=None if linear.bias is None else torch.zeros(n)).items():
-        self.register_buffer(b, t)
-    if not dynamic:
-        self.register_buffer('act_scale', torch.ones(1)); self.register_buffer('act_zero', torch.zeros(1))
-        self.qmin, self.qmax, self._zero, self._scale = qmin, qmax, 0.0, 1.0
-    object.__setattr__(self, '_float', linear)
+    self._setup(linear, name, torch.zeros(n, k, dtype=torch.int8), torch.ones(n), None if linear.bias is None else torch.zeros(n),
+                dict(dynamic=dynamic, symmetric=act_symmetric, scale=torch.ones(1), zero=torch.zeros(1), qmin=qmin, qmax=qmax))
     return self
 
 # %% ../nbs/13_convert.ipynb #3d2d60e3
@@ -175,7 +174,7 @@ def _int_attention_reason(w:nn.Module)->str|None:
         qz = getattr(w, f'{slot}_quantizer', None)
         if qz is None or isinstance(qz, nn.Identity): return f"the {slot} slot is empty"
         s = qz.spec
-        if type(qz).__name__ != 'UniformQuantizer' or qz.mode != 'quant' or s.dynamic or s.granularity != 'tensor' \
+        if type(qz) is not UniformQuantizer or qz.mode != 'quant' or s.dynamic or s.granularity != 'tensor' \
            or (s.qmin, s.qmax) not in ((0, 255), (-128, 127)) or not qz.calibrated:
             return f"the {slot} slot is not a calibrated static per-tensor 8-bit integer quantizer ({s.format} {s.bits}-bit {s.granularity})"
     return None

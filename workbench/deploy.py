@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfig, QuantSpec
-from .quantize import quantize, dequantize, quantizers, is_quantized, QuantLinear, CoverageWarning
+from .quantize import quantize, dequantize, quantizers, is_quantizer, is_quantized, QuantLinear, CoverageWarning
 from .quantizers import UniformQuantizer, fake_quant
 from .convert import IntLinear, convert_attention
 
@@ -111,7 +111,7 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
             parent, _, attr = n.rpartition('.')
             setattr(model.get_submodule(parent), attr, IntLinear.skeleton(names[n], n, **kw))
         for where, q in model.named_modules():
-            if not (hasattr(q, 'spec') and hasattr(q, 'calibrate')): continue   # a quantizer slot
+            if not is_quantizer(q): continue
             q.mode = meta['slots'][q.name]['mode']
             for b, t in q.named_buffers(recurse=False):   # uncalibrated scales are empty: give them the saved shape
                 if t is not None and t.numel() == 0 and f"{where}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{where}.{b}"]))
@@ -171,7 +171,7 @@ def _onnx_forwards(model:nn.Module)->dict[nn.Module, callable]:
     for m in model.modules():
         if hasattr(m, 'group_scale'): raise DeployError("this model swaps per-timestep-group activation scales before each call; "
                                                         "an ONNX graph holds one scale per tensor: export a model quantized without timestep groups")
-        if hasattr(m, 'spec') and hasattr(m, 'calibrate'):   # a quantizer slot (weights are read through their layer, below)
+        if is_quantizer(m):   # weights are read through their layer, below
             if m.kind != 'act': continue
             if (p := _act_plan(m)) is None: off.append(m.name); plans[m] = lambda x: x
             else: plans[m] = lambda x, p=p: _qdq(x, *p)

@@ -18,8 +18,9 @@ from .quantizers import make_quantizer
 # %% auto #0
 __all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bias', 'QuantAttention', 'QuantRopeAttention',
            'QuantRelPosAttention', 'QuantWindowAttention', 'QuantWindowAttentionV2', 'QuantLevitAttention',
-           'QuantLevitAttentionDownsample', 'is_quantized', 'quantizers', 'calibration', 'model_dtype', 'quantize',
-           'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_calls', 'time_forward']
+           'QuantLevitAttentionDownsample', 'is_quantized', 'is_quantizer', 'quantizers', 'calibration', 'model_dtype',
+           'quantize', 'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_calls',
+           'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -377,9 +378,13 @@ def is_quantized(model:nn.Module)->bool:
     return any(hasattr(m, '_float') for m in model.modules())
 
 # %% ../nbs/04_quantize.ipynb #9b564a27
+def is_quantizer(m:nn.Module)->bool:
+    "Is `m` a quantizer slot (it has a spec and calibrates)?"
+    return hasattr(m, 'spec') and hasattr(m, 'calibrate')
+
 def quantizers(model:nn.Module)->dict[str, nn.Module]:
     "Every quantizer slot of a quantized model, by slot path (e.g. 'blocks.0.mlp.fc1.input')."
-    return {m.name: m for m in model.modules() if hasattr(m, 'spec') and hasattr(m, 'calibrate')}
+    return {m.name: m for m in model.modules() if is_quantizer(m)}
 
 @contextmanager
 def calibration(model:nn.Module):
