@@ -22,7 +22,7 @@ fi
 python scripts/docs.py --check-readme   # README.md is generated from nbs/index.ipynb
 
 echo "== nbdev_test (every notebook's examples are tests; flags slow/gpu are skipped)"
-nbdev_test --n_workers 2 --timing
+python scripts/test_notebooks.py --n_workers 2   # nbdev_test's selection and flags, one fresh process per notebook
 
 # The browser test drives Debian's chromium with Playwright (never a downloaded browser).
 if ! command -v chromium >/dev/null 2>&1; then
