@@ -6,16 +6,19 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
+import torch.nn.functional as F
+from timm.layers import Mlp as TimmMlp
 from .core import WorkbenchError, QuantConfigError
 from .quantize import QuantLinear
-from .quantizers import UniformQuantizer
+from .quantizers import UniformQuantizer, fake_quant
 import weakref, warnings
 from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'CONVERT_ATTENTION', 'ConvertError', 'IntLinear', 'convert', 'int_bmm',
-           'integer_attend', 'folded_attend', 'converted_attend', 'convert_attention']
+__all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'CONVERT_ATTENTION', 'FUSE_GELU', 'ConvertError', 'IntLinear', 'convert',
+           'int_bmm', 'integer_attend', 'folded_attend', 'converted_attend', 'convert_attention', 'FusedGELU',
+           'fuse_gelu_pairs']
 
 # %% ../nbs/13_convert.ipynb #af783caf
 class ConvertError(WorkbenchError, ValueError):
@@ -81,14 +84,23 @@ class IntLinear(nn.Module):
         return b
 
     def forward(self, x:Tensor)->Tensor:
+        if x.dtype in (torch.int8, torch.uint8): return self._onednn(x, int(self._zero), torch.float32)   # codes from a fused GELU pair
         if self.path(x) == 'onednn':
             q, _, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-            packed = _PACKED.get(self)
-            if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
-            return int8_linear_onednn(q, self._scale, int(z), packed, self.weight_scale, self.bias, x.dtype)
+            pair = self.__dict__.get('gelu_into') if x.dtype == torch.float32 and not self.training else None
+            return self._onednn(q, int(z), x.dtype, pair)
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
         else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
         return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
+
+    def _onednn(self, q:Tensor, zero:int, out_dtype, pair:tuple|None=None)->Tensor:
+        "The oneDNN call on codes `q`; `pair` = (fc2, approximate): GELU and fc2's quantization fused, fc2's codes out."
+        packed = _PACKED.get(self)
+        if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
+        if pair is None: return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, out_dtype)
+        nxt, approximate = pair
+        return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=approximate,
+                                  out_grid=(nxt._scale, int(nxt._zero), nxt.qmin, nxt.qmax))
 
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
@@ -124,7 +136,7 @@ def convert(model:nn.Module,
     todo, skipped = {}, {}
     for name, m in model.named_modules():
         if not isinstance(m, QuantLinear): continue
-        try: todo[name] = IntLinear(m)
+        try: todo[name] = IntLinear(m).train(m.training)
         except ConvertError as e: skipped[name] = str(e)
     if strict and skipped:
         raise ConvertError(f"{len(skipped)} layer(s) cannot be converted: " +
@@ -136,7 +148,9 @@ def convert(model:nn.Module,
         parent, _, attr = name.rpartition('.')
         setattr(model.get_submodule(parent), attr, layer)
     att = convert_attention(model) if CONVERT_ATTENTION else dict(converted=[], fake_quant={})
-    return dict(converted=list(todo), skipped=skipped, converted_attention=att['converted'], fake_quant_attention=att['fake_quant'])
+    mlp = fuse_gelu_pairs(model) if FUSE_GELU else dict(fused=[])
+    return dict(converted=list(todo), skipped=skipped, converted_attention=att['converted'], fake_quant_attention=att['fake_quant'],
+                fused_gelu=mlp['fused'])
 
 # %% ../nbs/13_convert.ipynb #64009e2a
 @patch(cls_method=True)
@@ -198,19 +212,20 @@ def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor
     return out.float().mul_(sp * sv).to(q.dtype)
 
 # %% ../nbs/13_convert.ipynb #21f37835
-def _on_grid(x:Tensor, quantizer:nn.Module, times=None, inplace:bool=False)->Tensor:
-    "`x` rounded to `quantizer`'s grid minus its zero point (as `fake_quant` rounds), times `times` instead of its scale (None: the integers)."
-    s, z = quantizer.scale, float(quantizer.zero_point)
-    y = x.mul_(1.0 / s) if inplace else x * (1.0 / s)
-    y = y.round_().clamp_(quantizer.spec.qmin - z, quantizer.spec.qmax - z)
-    return y if times is None else y.mul_(times)
+def _fake_quantized(x:Tensor, quantizer:nn.Module)->Tensor:
+    "`x` on a static per-tensor 8-bit slot's grid, dequantized: the slot's bits (NaN aside), in two vectorized passes on a CPU."
+    qmin, qmax = quantizer.spec.qmin, quantizer.spec.qmax
+    if x.dtype != torch.float32 or x.device.type != 'cpu' or qmax - qmin != 255:
+        return fake_quant(x, quantizer.scale, quantizer.zero_point, qmin, qmax)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)   # the quantized dtypes' deprecation notice: only their kernels are used
+        return torch.quantize_per_tensor(x, float(quantizer.scale), int(quantizer.zero_point) - qmin - 128, torch.qint8).dequantize()
 
 def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
-    "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, each scale applied once (float products)."
-    scores = _on_grid(q, w.q_quantizer, w.q_quantizer.scale * scale) @ _on_grid(k, w.k_quantizer, w.k_quantizer.scale).transpose(-2, -1)
+    "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, the softmax scale applied to q (float products)."
+    scores = _fake_quantized(q, w.q_quantizer).mul_(scale) @ _fake_quantized(k, w.k_quantizer).transpose(-2, -1)
     if bias is not None: scores = scores + bias
-    probs = _on_grid(scores.softmax(-1), w.probs_quantizer, inplace=True)
-    return (probs @ _on_grid(v, w.v_quantizer, w.v_quantizer.scale)).mul_(w.probs_quantizer.scale)
+    return _fake_quantized(scores.softmax(-1), w.probs_quantizer) @ _fake_quantized(v, w.v_quantizer)
 
 # %% ../nbs/13_convert.ipynb #9982b42e
 INTEGER_ATTENTION_MIN_WORK = 1 << 22   # n·m·d of one head's q kᵀ from which the integer products are faster (measured: see below)
@@ -231,3 +246,38 @@ def convert_attention(model:nn.Module)->dict:
         if (why := _int_attention_reason(w)) is None: w.__dict__['converted_attend'] = converted_attend; done.append(name)
         else: left[name] = why
     return dict(converted=done, fake_quant=left)
+
+# %% ../nbs/13_convert.ipynb #ee29ef19
+class FusedGELU(nn.Module):
+    "An MLP's GELU that `convert` fused into the integer fc1 → fc2 pair around it: passes 8-bit codes on, GELU on float input."
+    def __init__(self, act:nn.GELU):
+        super().__init__()
+        self.approximate = act.approximate
+        object.__setattr__(self, '_float', act)   # `dequantize` puts the GELU back
+    def forward(self, x:Tensor)->Tensor:
+        return x if x.dtype in (torch.int8, torch.uint8) else F.gelu(x, approximate=self.approximate)
+
+# %% ../nbs/13_convert.ipynb #8013f917
+def _gelu_pair_reason(mlp:nn.Module)->str|None:
+    "Why timm `Mlp` `mlp` cannot run fc1 → GELU → fc2 on codes (None: it can)."
+    fc1, act, fc2 = mlp.fc1, mlp.act, mlp.fc2
+    if not (isinstance(fc1, IntLinear) and isinstance(fc2, IntLinear)): return "fc1 and fc2 are not both integer layers"
+    if type(act) is not nn.GELU: return f"the activation is {type(act).__name__}, not nn.GELU"
+    if fc2.dynamic or (fc2.qmin, fc2.qmax) not in ((0, 255), (-128, 127)): return "fc2's inputs are not on a static full 8-bit grid"
+    if not isinstance(mlp.norm, nn.Identity): return f"a {type(mlp.norm).__name__} sits between the GELU and fc2"
+    return None
+
+# %% ../nbs/13_convert.ipynb #7c7c08b5
+FUSE_GELU = True   # False: `convert` leaves every MLP's fc1, GELU and fc2 as separate steps
+
+def fuse_gelu_pairs(model:nn.Module,
+                    names:list[str]|None=None,  # fuse only these MLPs (None: every qualifying one)
+                   )->dict:
+    "Fuse the GELU of every qualifying timm `Mlp` of a converted model into fc1's call (in place); `{'fused': [...], 'unfused': {name: why}}`."
+    done, left = [], {}
+    for name, m in model.named_modules():
+        if not isinstance(m, TimmMlp) or type(m).forward is not TimmMlp.forward or (names is not None and name not in names): continue
+        if (why := _gelu_pair_reason(m)) is not None: left[name] = why; continue
+        m.fc1.__dict__['gelu_into'] = (m.fc2, m.act.approximate)   # a plain reference: not a submodule, not in the state dict
+        m.act = FusedGELU(m.act).train(m.act.training); done.append(name)
+    return dict(fused=done, unfused=left)

@@ -12,7 +12,7 @@ from torch import nn, Tensor
 from .core import WorkbenchError, QuantConfig, QuantSpec
 from .quantize import quantize, dequantize, quantizers, is_quantizer, is_quantized, QuantLinear, CoverageWarning
 from .quantizers import UniformQuantizer, fake_quant
-from .convert import IntLinear, convert_attention
+from .convert import IntLinear, convert_attention, fuse_gelu_pairs, FusedGELU
 
 # %% auto #0
 __all__ = ['SAVE_FORMAT', 'INT8_ONNX_OPS', 'TORCHAO_ROW', 'ORT_ROW', 'DeployError', 'structure', 'save_quantized',
@@ -26,12 +26,13 @@ class DeployError(WorkbenchError, ValueError):
 SAVE_FORMAT = 'workbench-quantized/1'   # the metadata's format tag; `load_quantized` refuses other files
 
 def structure(model:nn.Module)->dict:
-    "What rebuilds `model`'s quantization: every quantizer slot (spec, kind, mode) and every `IntLinear`'s activation scheme."
+    "What rebuilds `model`'s quantization: every quantizer slot (spec, kind, mode), every `IntLinear`'s activation scheme, the fused paths."
     slots = {name: dict(kind=q.kind, mode=q.mode, spec=dataclasses.asdict(q.spec)) for name, q in quantizers(model).items()}
     ints = {n: dict(dynamic=m.dynamic, act_symmetric=m.act_symmetric, qmin=getattr(m, 'qmin', 0), qmax=getattr(m, 'qmax', 255))
             for n, m in model.named_modules() if isinstance(m, IntLinear)}
     att = [n for n, m in model.named_modules() if 'converted_attend' in m.__dict__]
-    return dict(format=SAVE_FORMAT, slots=slots, int_linear=ints, converted_attention=att)
+    gelu = [n for n, m in model.named_modules() if isinstance(getattr(m, 'act', None), FusedGELU)]
+    return dict(format=SAVE_FORMAT, slots=slots, int_linear=ints, converted_attention=att, fused_gelu=gelu)
 
 # %% ../nbs/16_deploy.ipynb #e9c16c2f
 def _added_by_method(model:nn.Module)->list[str]:
@@ -119,6 +120,9 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
             got = convert_attention(model)['converted']
             for n in set(got) - set(want): model.get_submodule(n).__dict__.pop('converted_attend')
             if missing := sorted(set(want) - set(got)): raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
+        if want := meta.get('fused_gelu'):
+            if missing := sorted(set(want) - set(fuse_gelu_pairs(model, want)['fused'])):
+                raise DeployError(f"MLPs {missing[:4]} no longer qualify for a fused GELU")
         _check_fits(model, state)   # the last check: nothing is copied before it passes
         model.load_state_dict(state)
     except BaseException:

@@ -555,16 +555,28 @@ def pack_int8_weight(w:Tensor)->Tensor:
         raise KernelInputError(f"pack_int8_weight takes (N, K) int8 CPU weight codes, got {getattr(w, 'dtype', type(w).__name__)} {tuple(getattr(w, 'shape', ()))}")
     return torch.ops.onednn.qlinear_prepack(w, None)
 
-def int8_linear_onednn(q:Tensor,              # (..., K) int8 activation codes
+def int8_linear_onednn(q:Tensor,              # (..., K) activation codes: int8 (zero point in -128..127) or uint8 (0..255)
                        a_scale:float,          # the static per-tensor activation scale
-                       a_zero:int,             # its zero point on the int8 grid, -128..127
+                       a_zero:int,             # its zero point, on the codes' grid
                        w_packed:Tensor,        # from `pack_int8_weight`
                        w_scale:Tensor,         # (N,) per-output-channel weight scales
                        bias:Tensor|None=None,  # (N,) float32
-                       out_dtype=torch.float32)->Tensor:
-    "`(q − a_zero)·a_scale @ (W·w_scale)ᵀ + bias` in one oneDNN call (int8 GEMM, fused epilogue)."
-    if not isinstance(q, Tensor) or q.dtype != torch.int8: raise KernelInputError(f"q must be int8 codes, got {getattr(q, 'dtype', type(q).__name__)}; quantize it first (quantize_int8)")
-    if not -128 <= int(a_zero) <= 127 or int(a_zero) != a_zero: raise KernelInputError(f"a_zero must be an integer in -128..127, got {a_zero}")
+                       out_dtype=torch.float32,  # the float output's dtype (float32 or bfloat16; ignored with `out_grid`)
+                       gelu:str|None=None,     # GELU after the epilogue, in the same call: 'none' (erf, nn.GELU's default) or 'tanh'
+                       out_grid:tuple|None=None,  # (scale, zero, qmin, qmax): return the output's codes on this full 8-bit grid instead
+                      )->Tensor:
+    "`(q − a_zero)·a_scale @ (W·w_scale)ᵀ + bias`, then optionally GELU and quantization, in one oneDNN call (int8 GEMM, fused epilogue)."
+    if not isinstance(q, Tensor) or q.dtype not in (torch.int8, torch.uint8):
+        raise KernelInputError(f"q must be int8 or uint8 codes, got {getattr(q, 'dtype', type(q).__name__)}; quantize it first (quantize_int8)")
+    lo, hi = (-128, 127) if q.dtype == torch.int8 else (0, 255)
+    if not lo <= int(a_zero) <= hi or int(a_zero) != a_zero: raise KernelInputError(f"a_zero must be an integer in {lo}..{hi} for {q.dtype} codes, got {a_zero}")
+    if gelu not in (None, 'none', 'tanh'): raise KernelInputError(f"gelu must be None, 'none' (erf) or 'tanh', got {gelu!r}")
+    o_scale, o_zero, o_dtype = 1.0, 0, out_dtype
+    if out_grid is not None:
+        o_scale, o_zero, qmin, qmax = out_grid
+        if (qmin, qmax) not in ((0, 255), (-128, 127)) or not qmin <= o_zero <= qmax:
+            raise KernelInputError(f"out_grid must be (scale, zero, 0, 255) or (scale, zero, -128, 127) with the zero on the grid, got {out_grid}")
+        o_dtype = torch.uint8 if qmin == 0 else torch.int8
     zeros = torch.zeros(w_scale.numel(), dtype=torch.long)
     return torch.ops.onednn.qlinear_pointwise(q.contiguous(), float(a_scale), int(a_zero), w_packed, w_scale.float(), zeros, bias,
-                                              1.0, 0, out_dtype, 'none', [], '')
+                                              float(o_scale), int(o_zero), o_dtype, 'none' if gelu is None else 'gelu', [], gelu or '')
