@@ -222,18 +222,22 @@ def _fake_quantized(x:Tensor, quantizer:nn.Module)->Tensor:
         return torch.quantize_per_tensor(x, float(quantizer.scale), int(quantizer.zero_point) - qmin - 128, torch.qint8).dequantize()
 
 def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
-    "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, the softmax scale applied to q (float products)."
+    "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, the (n × m) scores computed in one buffer (float products)."
     scores = _fake_quantized(q, w.q_quantizer).mul_(scale) @ _fake_quantized(k, w.k_quantizer).transpose(-2, -1)
-    if bias is not None: scores = scores + bias
-    return _fake_quantized(scores.softmax(-1), w.probs_quantizer) @ _fake_quantized(v, w.v_quantizer)
+    if bias is not None: scores += bias
+    torch.softmax(scores, -1, out=scores)   # in place: the same bits as `scores.softmax(-1)` (tested below)
+    p, z = w.probs_quantizer, float(w.probs_quantizer.zero_point)
+    probs = scores.mul_(1.0 / p.scale).round_().clamp_(p.spec.qmin - z, p.spec.qmax - z)   # grid integers, as `fake_quant` rounds
+    return (probs @ _fake_quantized(v, w.v_quantizer)).mul_(p.scale)
 
 # %% ../nbs/13_convert.ipynb #9982b42e
-INTEGER_ATTENTION_MIN_WORK = 1 << 22   # n·m·d of one head's q kᵀ from which the integer products are faster (measured: see below)
+INTEGER_ATTENTION_MIN_WORK = None   # n·m·d of one head's q kᵀ from which to take the integer products; None: never (measured: see below)
 
 def converted_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
-    "A converted attention block's products: `integer_attend` for large ones, `folded_attend` for small ones."
+    "A converted attention block's products: `integer_attend` from `INTEGER_ATTENTION_MIN_WORK` up, else `folded_attend`."
     n, d, m = *q.shape[-2:], k.shape[-2]
-    return (integer_attend if n * m * d >= INTEGER_ATTENTION_MIN_WORK else folded_attend)(w, q, k, v, scale, bias)
+    big = INTEGER_ATTENTION_MIN_WORK is not None and n * m * d >= INTEGER_ATTENTION_MIN_WORK
+    return (integer_attend if big else folded_attend)(w, q, k, v, scale, bias)
 
 # %% ../nbs/13_convert.ipynb #3c4cce13
 CONVERT_ATTENTION = True   # False: `convert` leaves every attention block on its fake quantizers
