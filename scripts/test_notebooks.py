@@ -29,15 +29,17 @@ def main():
     a = p.parse_args()
     cfg = get_config()
     files = [Path(f).absolute() for f in a.paths] if a.paths else \
-        [f.absolute() for f in sorted(nbglob(None, as_path=True)) if _keep_file(f, '.notest')]
-    if not files: sys.exit('no notebooks to test')
+        [f.absolute() for f in sorted(nbglob(None, as_path=True, symlinks=False)) if _keep_file(f, '.notest')]
+    if not files: return print('No files were eligible for testing')
     skip, force = cfg.tst_flags.split(), a.flags.split()
     start, results = time.time(), {}
     ctx = mp.get_context('spawn')   # a fresh interpreter per notebook, as a kernel would be
-    with ProcessPoolExecutor(a.n_workers, mp_context=ctx, max_tasks_per_child=1) as ex:
+    with ProcessPoolExecutor(max(1, a.n_workers), mp_context=ctx, max_tasks_per_child=1) as ex:
         futures = {f: ex.submit(_run, f, skip, force, cfg.config_path) for f in files}
         for f, fut in futures.items():
-            ok, secs = fut.result()
+            try: ok, secs = fut.result()
+            except Exception as e:   # the worker died (out of memory, a crash): name the notebook
+                print(f"{f.name}: its test process failed: {type(e).__name__}: {e}", file=sys.stderr); ok, secs = False, 0.0
             results[f] = (ok, secs)
             print(f"{'ok  ' if ok else 'FAIL'} {f.name}: {int(secs)} s", flush=True)
     failed = [f.name for f, (ok, _) in results.items() if not ok]

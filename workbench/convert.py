@@ -87,19 +87,19 @@ class IntLinear(nn.Module):
         if x.dtype in (torch.int8, torch.uint8): return self._onednn(x, int(self._zero), torch.float32)   # codes from a fused GELU pair
         if self.path(x) == 'onednn':
             q, _, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-            pair = self.__dict__.get('gelu_into') if x.dtype == torch.float32 and not self.training else None
-            return self._onednn(q, int(z), x.dtype, pair)
+            mlp = self.__dict__.get('gelu_into') if x.dtype == torch.float32 and not self.training else None
+            return self._onednn(q, int(z), x.dtype, mlp if mlp is not None and _codes_pass_through(mlp) else None)
         if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
         else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
         return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
 
-    def _onednn(self, q:Tensor, zero:int, out_dtype, pair:tuple|None=None)->Tensor:
-        "The oneDNN call on codes `q`; `pair` = (fc2, approximate): GELU and fc2's quantization fused, fc2's codes out."
+    def _onednn(self, q:Tensor, zero:int, out_dtype, mlp:nn.Module|None=None)->Tensor:
+        "The oneDNN call on codes `q`; with `mlp` (this layer's fused MLP): its GELU and fc2's quantization fused, fc2's codes out."
         packed = _PACKED.get(self)
         if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
-        if pair is None: return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, out_dtype)
-        nxt, approximate = pair
-        return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=approximate,
+        if mlp is None: return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, out_dtype)
+        nxt = mlp.fc2
+        return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=mlp.act.approximate,
                                   out_grid=(nxt._scale, int(nxt._zero), nxt.qmin, nxt.qmax))
 
     def _load_from_state_dict(self, *args, **kwargs):
@@ -215,11 +215,9 @@ def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor
 def _fake_quantized(x:Tensor, quantizer:nn.Module)->Tensor:
     "`x` on a static per-tensor 8-bit slot's grid, dequantized: the slot's bits (NaN aside), in two vectorized passes on a CPU."
     qmin, qmax = quantizer.spec.qmin, quantizer.spec.qmax
-    if x.dtype != torch.float32 or x.device.type != 'cpu' or qmax - qmin != 255:
+    if x.dtype != torch.float32 or x.device.type != 'cpu' or qmax - qmin != 255 or not hasattr(torch, 'quantize_per_tensor'):
         return fake_quant(x, quantizer.scale, quantizer.zero_point, qmin, qmax)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)   # the quantized dtypes' deprecation notice: only their kernels are used
-        return torch.quantize_per_tensor(x, float(quantizer.scale), int(quantizer.zero_point) - qmin - 128, torch.qint8).dequantize()
+    return torch.quantize_per_tensor(x, float(quantizer.scale), int(quantizer.zero_point) - qmin - 128, torch.qint8).dequantize()
 
 def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
     "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, the (n × m) scores computed in one buffer (float products)."
@@ -266,10 +264,19 @@ def _gelu_pair_reason(mlp:nn.Module)->str|None:
     "Why timm `Mlp` `mlp` cannot run fc1 → GELU → fc2 on codes (None: it can)."
     fc1, act, fc2 = mlp.fc1, mlp.act, mlp.fc2
     if not (isinstance(fc1, IntLinear) and isinstance(fc2, IntLinear)): return "fc1 and fc2 are not both integer layers"
+    if fc1.dynamic: return "fc1 quantizes its inputs per token (the fused call is oneDNN's static-activation linear)"
     if type(act) is not nn.GELU: return f"the activation is {type(act).__name__}, not nn.GELU"
     if fc2.dynamic or (fc2.qmin, fc2.qmax) not in ((0, 255), (-128, 127)): return "fc2's inputs are not on a static full 8-bit grid"
     if not isinstance(mlp.norm, nn.Identity): return f"a {type(mlp.norm).__name__} sits between the GELU and fc2"
+    if not isinstance(mlp.drop1, (nn.Identity, nn.Dropout)): return f"a {type(mlp.drop1).__name__} sits between the GELU and fc2"
     return None
+
+def _codes_pass_through(mlp:nn.Module)->bool:
+    "Whether fc1's codes can go to fc2 untouched and unseen now: dropout off, no hooks on the modules between."
+    between, g = (mlp.act, mlp.drop1, mlp.norm, mlp.fc2), nn.modules.module
+    return not (mlp.drop1.training and getattr(mlp.drop1, 'p', 0) > 0) and not mlp.fc1._forward_hooks and \
+           not any(m._forward_hooks or m._forward_pre_hooks for m in between) and \
+           not (g._global_forward_hooks or g._global_forward_pre_hooks)
 
 # %% ../nbs/13_convert.ipynb #7c7c08b5
 FUSE_GELU = True   # False: `convert` leaves every MLP's fc1, GELU and fc2 as separate steps
@@ -282,6 +289,6 @@ def fuse_gelu_pairs(model:nn.Module,
     for name, m in model.named_modules():
         if not isinstance(m, TimmMlp) or type(m).forward is not TimmMlp.forward or (names is not None and name not in names): continue
         if (why := _gelu_pair_reason(m)) is not None: left[name] = why; continue
-        m.fc1.__dict__['gelu_into'] = (m.fc2, m.act.approximate)   # a plain reference: not a submodule, not in the state dict
+        m.fc1.__dict__['gelu_into'] = m   # a plain reference to its MLP: not a submodule, not in the state dict
         m.act = FusedGELU(m.act).train(m.act.training); done.append(name)
     return dict(fused=done, unfused=left)

@@ -17,11 +17,11 @@ except ImportError:   # e.g. macOS: every function below still works, on its tor
     triton = tl = None; HAS_TRITON = False
 
 # %% auto #0
-__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'GEMM_TILES', 'CPU_GEMM_BLOCK',
-           'available_backends', 'backend', 'use_backend', 'KernelInputError', 'fake_quant_reference', 'fake_quantize',
-           'log_quant_reference', 'log_quantize', 'near_log_tie', 'fp8_reference', 'fp8_quantize',
-           'quantize_int8_reference', 'quantize_int8', 'int8_gemm_reference', 'int8_gemm', 'onednn_int8_available',
-           'pack_int8_weight', 'int8_linear_onednn']
+__all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'QUANTIZED_DTYPES_NOTICE',
+           'GEMM_TILES', 'CPU_GEMM_BLOCK', 'available_backends', 'backend', 'use_backend', 'KernelInputError',
+           'fake_quant_reference', 'fake_quantize', 'log_quant_reference', 'log_quantize', 'near_log_tie',
+           'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8', 'int8_gemm_reference',
+           'int8_gemm', 'onednn_int8_available', 'pack_int8_weight', 'int8_linear_onednn']
 
 # %% ../nbs/12_kernels.ipynb #85374170
 INTERPRET = os.environ.get('TRITON_INTERPRET') == '1'   # read once: triton.jit decides at definition time
@@ -298,6 +298,11 @@ def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='
 
 # %% ../nbs/12_kernels.ipynb #d1e2f3a1
 import warnings
+# PyTorch's quantized dtypes print a deprecation notice (once); only their vectorized kernels are used here, and the
+# codes leave as plain int8 tensors. Filtered by its text, once, instead of a `catch_warnings` per call, which is not
+# thread-safe and resets which warnings were already shown.
+QUANTIZED_DTYPES_NOTICE = r'torch\.quantize_per_tensor, torch\.quantize_per_channel and other quantized tensor creation'
+warnings.filterwarnings('ignore', message=QUANTIZED_DTYPES_NOTICE, category=UserWarning)
 
 def _int8_view(q:Tensor)->Tensor:
     "The int8 codes of a `torch.qint8` tensor as a plain tensor, without the copy `int_repr` makes (the same storage)."
@@ -306,21 +311,19 @@ def _int8_view(q:Tensor)->Tensor:
 def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
     "`quantize_int8` on the `torch` backend: PyTorch's fused quantize kernels, the same codes as the reference."
     x2 = _as_rows(x).float()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)   # the quantized dtypes' deprecation notice: only their kernels are used
-        if scale is None:
-            if symmetric:
-                s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
-                q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x.device), 0, torch.qint8)
-                return _int8_view(q).clamp_(-127, 127).reshape(x.shape), s, 0.0
-            lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
-            s = ((hi - lo) / 255.0).clamp(min=1e-8)
-            z = (-torch.round(lo / s)).clamp(0, 255)
-            q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
-            return _int8_view(q).reshape(x.shape), s, z - 128
-        shift = 128 if qmin >= 0 else 0
-        q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8)
-        q = _int8_view(q)
+    if scale is None:
+        if symmetric:
+            s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
+            q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x.device), 0, torch.qint8)
+            return _int8_view(q).clamp_(-127, 127).reshape(x.shape), s, 0.0
+        lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
+        s = ((hi - lo) / 255.0).clamp(min=1e-8)
+        z = (-torch.round(lo / s)).clamp(0, 255)
+        q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
+        return _int8_view(q).reshape(x.shape), s, z - 128
+    shift = 128 if qmin >= 0 else 0
+    q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8)
+    q = _int8_view(q)
     if qmin - shift > -128 or qmax - shift < 127: q.clamp_(qmin - shift, qmax - shift)
     return q.reshape(x.shape), scale.reshape(1).float(), float(zero_point - shift)
 
