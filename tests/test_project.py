@@ -24,3 +24,31 @@ def test_parameters_cell_survives_nbdev_clean():
     import json
     nb = json.loads((ROOT / 'nbs/experiments/ptq.ipynb').read_text())
     assert any('parameters' in c.get('metadata', {}).get('tags', []) for c in nb['cells'])
+
+def test_import_workbench_fills_every_registry():
+    "One import, in a fresh interpreter, registers every format, estimator, method and reference model."
+    import subprocess, sys, json
+    code = ("import json, workbench; from workbench.core import QUANTIZERS, CALIBRATORS, METHODS, FORMATS; "
+            "from workbench.models import REFERENCE_MODELS; "
+            "print(json.dumps([sorted(QUANTIZERS), sorted(FORMATS), sorted(CALIBRATORS), sorted(METHODS), sorted(REFERENCE_MODELS)]))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    quantizers, formats, estimators, methods, models = json.loads(out.splitlines()[-1])
+    assert set(formats) <= set(quantizers), f"formats without a quantizer: {set(formats) - set(quantizers)}"
+    assert {'mxfp4', 'nvfp4', 'tanq', 'e4m3', 'log2'} <= set(quantizers)
+    assert {'minmax', 'percentile', 'omse', 'percentile-search', 'clip-search'} <= set(estimators)
+    assert {'ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq', 'qat'} <= set(methods)
+    assert {'fm-vit', 'fm-swin', 'fm-dit'} <= set(models)
+
+def test_no_import_circles():
+    "The modules import each other in one direction only (imports inside functions included)."
+    import ast, graphlib
+    mods = {p.stem: p for p in (ROOT / 'workbench').glob('*.py') if p.stem not in ('__init__', '_modidx')}
+    deps = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                name = node.module if node.level == 1 else node.module.removeprefix('workbench.') if node.module.startswith('workbench.') else None
+                if name and name.split('.')[0] in mods and name.split('.')[0] != m: deps[m].add(name.split('.')[0])
+    try: order = list(graphlib.TopologicalSorter(deps).static_order())
+    except graphlib.CycleError as e: raise AssertionError(f"import circle: {e.args[1]}") from None
+    assert order.index('core') < order.index('quantizers') < order.index('quantize') < order.index('methods')

@@ -13,7 +13,7 @@ from diffusers.models.attention_processor import Attention as DiffusersAttention
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, WorkbenchError
 from .quantize import (quantize, dequantize, quantizers, calibration, is_quantized, ATTENTION_WRAPPERS,
                                 _slot, _forward)
-from .observe import activation_stats, ActivationStats
+from .observe import activation_stats, ActivationStats, channel_peaks, histogram, grid_levels, sqnr_db
 from .dit import sample
 
 # %% auto #0
@@ -272,7 +272,7 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
 
 # %% ../nbs/15_dit_quant.ipynb #4d733711
 from .quantizers import make_quantizer
-from .explorer import channel_peaks, histogram, grid_levels, sqnr_db, load_bokehjs
+from .explorer import load_bokehjs
 
 def _clip_range(q)->tuple[float, float]:
     s, z = q.scale.flatten()[0].item(), q.zero_point.flatten()[0].item()

@@ -12,7 +12,7 @@ from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, WorkbenchError, METHODS, QUANTIZERS, FORMATS
 from .quantizers import make_quantizer, UniformQuantizer
 from .formats import format_spec, FIXED_BITS
-from .observe import capture, is_block
+from .observe import capture, is_block, sqnr_db, channel_peaks, histogram, grid_levels
 from torch.utils.data import Dataset
 from .models import load_model, load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
 from .data import fashion_mnist, calibration_set, FashionMNIST, batches
@@ -20,8 +20,8 @@ import workbench.methods   # registers the method pipelines in METHODS
 
 # %% auto #0
 __all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS', 'ONLY_FOR', 'load_explorer_model',
-           'ActivationCache', 'explorer_specs', 'fake_quantize_spec', 'sqnr_db', 'channel_peaks', 'histogram',
-           'grid_levels', 'layer_sqnr', 'explorer_config', 'method_report', 'Explorer', 'load_bokehjs']
+           'ActivationCache', 'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config', 'method_report',
+           'Explorer', 'load_bokehjs']
 
 # %% ../nbs/10_explorer.ipynb #5341b609
 EXPLORER_MODELS = {              # what the model selector shows -> a reference model of `REFERENCE_MODELS`
@@ -134,31 +134,7 @@ def fake_quantize_spec(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|Non
     q.eval()
     with torch.no_grad(): return q(x)
 
-def sqnr_db(ref:Tensor, approx:Tensor)->float:
-    "Signal-to-quantization-noise ratio 10·log10(Σref² / Σ(ref-approx)²) in dB (inf when equal)."
-    noise = (ref.double() - approx.double()).pow(2).sum().item()
-    return float('inf') if noise == 0 else 10 * torch.log10(ref.double().pow(2).sum() / noise).item()
-
 # %% ../nbs/10_explorer.ipynb #1e3c2fc0
-def channel_peaks(x:Tensor, ratio:float=4.0)->tuple[Tensor, Tensor, float]:
-    "Per-channel max |x|, an outlier mask (peak > `ratio` × median peak), and that threshold."
-    peaks = x.detach().abs().reshape(-1, x.shape[-1]).amax(0).float()
-    threshold = ratio * peaks.median().item()
-    return peaks, peaks > threshold, threshold
-
-def histogram(x:Tensor, bins:int=101)->tuple[Tensor, Tensor]:
-    "Bin edges (bins+1) and counts (bins) of the values of `x`."
-    x = x.detach().float().flatten()
-    lo, hi = x.min().item(), x.max().item()
-    if hi <= lo: hi = lo + 1e-6
-    counts = torch.histc(x, bins, lo, hi)
-    return torch.linspace(lo, hi, bins + 1), counts
-
-def grid_levels(xq:Tensor, max_levels:int=4096)->Tensor:
-    "The distinct values of a quantized tensor (its grid points in use), at most `max_levels` of them."
-    lv = torch.unique(xq.detach().float())
-    return lv if len(lv) <= max_levels else lv[torch.linspace(0, len(lv) - 1, max_levels).long()]
-
 def layer_sqnr(cache:ActivationCache, specs:dict, memo:dict|None=None)->dict[str, float]:
     "SQNR (dB) of every Linear's output with quantized input and weight, and of every block's quantized softmax."
     out, memo = {}, {} if memo is None else memo   # memo: quantized weights and observed ranges, reused across calls

@@ -11,8 +11,8 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['LINEAR_KINDS', 'DIFFUSERS_LINEAR_KINDS', 'linear_kind', 'is_block', 'capture', 'kind_of', 'TensorStats',
-           'tensor_stats', 'ActivationStats', 'activation_stats', 'top_singular', 'PairColinearity', 'pair_colinearity',
-           'block_pairs', 'colinearity']
+           'tensor_stats', 'sqnr_db', 'channel_peaks', 'histogram', 'grid_levels', 'ActivationStats',
+           'activation_stats', 'top_singular', 'PairColinearity', 'pair_colinearity', 'block_pairs', 'colinearity']
 
 # %% ../nbs/03_observe.ipynb #a6d5aa6d
 LINEAR_KINDS = {'qkv': 'post_ln', 'fc1': 'post_ln', 'fc2': 'post_act', 'proj': 'attn_out'}
@@ -101,6 +101,42 @@ def tensor_stats(name:str, x:Tensor, k:int=5)->TensorStats:
                        (ch.max() / ch.median().clamp(min=1e-12)).item(), kurt,
                        top.indices.tolist(), [round(v, 4) for v in top.values.tolist()],
                        tok.topk(min(k, tok.numel())).indices.tolist(), ch)
+
+# %% ../nbs/03_observe.ipynb #d77775f3
+def sqnr_db(ref:Tensor,     # the float tensor
+            approx:Tensor,  # its quantized (or otherwise approximated) version, same shape
+           )->float:
+    "Signal-to-quantization-noise ratio 10·log10(Σref² / Σ(ref-approx)²) in dB (inf when equal)."
+    noise = (ref.double() - approx.double()).pow(2).sum().item()
+    return float('inf') if noise == 0 else 10 * torch.log10(ref.double().pow(2).sum() / noise).item()
+
+# %% ../nbs/03_observe.ipynb #dcc6e839
+def channel_peaks(x:Tensor,          # activations, channels in the last dimension
+                  ratio:float=4.0,   # a channel is an outlier above this × the median channel peak
+                 )->tuple[Tensor, Tensor, float]:
+    "Per-channel max |x|, an outlier mask (peak > `ratio` × median peak), and that threshold."
+    peaks = x.detach().abs().reshape(-1, x.shape[-1]).amax(0).float()
+    threshold = ratio * peaks.median().item()
+    return peaks, peaks > threshold, threshold
+
+# %% ../nbs/03_observe.ipynb #adbb7db2
+def histogram(x:Tensor,      # any tensor
+              bins:int=101,  # number of equal-width bins between its min and max
+             )->tuple[Tensor, Tensor]:
+    "Bin edges (bins+1) and counts (bins) of the values of `x`."
+    x = x.detach().float().flatten()
+    lo, hi = x.min().item(), x.max().item()
+    if hi <= lo: hi = lo + 1e-6
+    counts = torch.histc(x, bins, lo, hi)
+    return torch.linspace(lo, hi, bins + 1), counts
+
+# %% ../nbs/03_observe.ipynb #c80d8d7f
+def grid_levels(xq:Tensor,              # a quantized (fake-quantized) tensor
+                max_levels:int=4096,    # return at most this many, evenly spaced among the distinct values
+               )->Tensor:
+    "The distinct values of a quantized tensor (its grid points in use), at most `max_levels` of them."
+    lv = torch.unique(xq.detach().float())
+    return lv if len(lv) <= max_levels else lv[torch.linspace(0, len(lv) - 1, max_levels).long()]
 
 # %% ../nbs/03_observe.ipynb #764e1ba0
 class ActivationStats(dict):
