@@ -24,6 +24,7 @@ __all__ = ['USE_ONEDNN', 'INTEGER_ATTENTION_MIN_WORK', 'CONVERT_ATTENTION', 'FUS
 class ConvertError(WorkbenchError, ValueError):
     "A layer or model cannot be converted to integer kernels; the message says why and what would work."
 
+# %% ../nbs/13_convert.ipynb #c9d275e8
 def _int8_weight_codes(layer:QuantLinear)->tuple[Tensor, Tensor]:
     "int8 weight codes (N, K) and per-output-channel scales (N,) from a calibrated weight slot."
     wq, spec = layer.weight_quantizer, getattr(layer.weight_quantizer, 'spec', None)
@@ -36,6 +37,7 @@ def _int8_weight_codes(layer:QuantLinear)->tuple[Tensor, Tensor]:
     q, scale, zero = wq.quantize(layer.weight.detach())
     return q.to(torch.int8).reshape(layer.out_features, layer.in_features), scale.float().reshape(-1).expand(layer.out_features).contiguous()
 
+# %% ../nbs/13_convert.ipynb #69edad8e
 def _int8_act_params(layer:QuantLinear)->dict:
     "How the input becomes int8: static per-tensor (scale, zero point, grid) or dynamic per-token."
     aq, spec = layer.input_quantizer, getattr(layer.input_quantizer, 'spec', None)
@@ -49,6 +51,10 @@ def _int8_act_params(layer:QuantLinear)->dict:
                     qmin=spec.qmin, qmax=spec.qmax)
     raise ConvertError(f"inputs need a static per-tensor scale or dynamic per-token scales "
                        f"(got granularity={spec.granularity!r}, dynamic={spec.dynamic}, symmetric={spec.symmetric})")
+
+# %% ../nbs/13_convert.ipynb #491c2c68
+USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (torch._int_mm) instead
+_PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight (opaque: kept out of copies and state dicts)
 
 class IntLinear(nn.Module):
     "A W8A8 Linear: int8 weight codes with per-channel scales, int8 activations, the integer GEMM at run time."
@@ -76,37 +82,10 @@ class IntLinear(nn.Module):
             self._scale = float(act['scale'])
         object.__setattr__(self, '_float', float_linear)   # `dequantize` puts the float Linear back
 
-    def path(self, x:Tensor|None=None)->str:
-        "The kernel path a call on `x` takes: 'onednn' (static activations on a CPU), else `backend(x)` of `int8_gemm`."
-        b = backend(x)
-        if b == 'torch' and not self.dynamic and USE_ONEDNN and onednn_int8_available() and (x is None or x.device.type == 'cpu') \
-           and (x is None or x.dtype in (torch.float32, torch.bfloat16)): return 'onednn'
-        return b
-
-    def forward(self, x:Tensor)->Tensor:
-        if x.dtype in (torch.int8, torch.uint8): return self._onednn(x, int(self._zero), torch.float32)   # codes from a fused GELU pair
-        if self.path(x) == 'onednn':
-            q, _, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-            mlp = self.__dict__.get('gelu_into') if x.dtype == torch.float32 and not self.training else None
-            return self._onednn(q, int(z), x.dtype, mlp if mlp is not None and _codes_pass_through(mlp) else None)
-        if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
-        else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
-        return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
-
-    def _onednn(self, q:Tensor, zero:int, out_dtype, mlp:nn.Module|None=None)->Tensor:
-        "The oneDNN call on codes `q`; with `mlp` (this layer's fused MLP): its GELU and fc2's quantization fused, fc2's codes out."
-        packed = _PACKED.get(self)
-        if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
-        if mlp is None: return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, out_dtype)
-        nxt = mlp.fc2
-        return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=mlp.act.approximate,
-                                  out_grid=(nxt._scale, int(nxt._zero), nxt.qmin, nxt.qmax))
-
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
         _PACKED.pop(self, None)   # new codes: pack them again on the next call
         if not self.dynamic: self._zero, self._scale = float(self.act_zero), float(self.act_scale)
-
 
     def _apply(self, fn, recurse=True):
         "`.to(bfloat16)` and friends move the layer but keep its scales and bias in float32 (the epilogue's precision)."
@@ -121,9 +100,38 @@ class IntLinear(nn.Module):
                else f'static per-tensor [{self.qmin}, {self.qmax}]')
         return f"in_features={self.in_features}, out_features={self.out_features}, W8 per-channel, A8 {act}, path={self.path()}"
 
-USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (torch._int_mm) instead
-_PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight (opaque: kept out of copies and state dicts)
+# %% ../nbs/13_convert.ipynb #0690aea6
+@patch
+def path(self:IntLinear, x:Tensor|None=None)->str:
+    "The kernel path a call on `x` takes: 'onednn' (static activations on a CPU), else `backend(x)` of `int8_gemm`."
+    b = backend(x)
+    if b == 'torch' and not self.dynamic and USE_ONEDNN and onednn_int8_available() and (x is None or x.device.type == 'cpu') \
+       and (x is None or x.dtype in (torch.float32, torch.bfloat16)): return 'onednn'
+    return b
 
+# %% ../nbs/13_convert.ipynb #fc11eb8c
+@patch
+def forward(self:IntLinear, x:Tensor)->Tensor:
+    "Quantize `x` (unless it arrives as codes), then the integer GEMM on the path `path` names."
+    if x.dtype in (torch.int8, torch.uint8): return self._onednn(x, int(self._zero), torch.float32)   # codes from a fused GELU pair
+    if self.path(x) == 'onednn':
+        q, _, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
+        mlp = self.__dict__.get('gelu_into') if x.dtype == torch.float32 and not self.training else None
+        return self._onednn(q, int(z), x.dtype, mlp if mlp is not None and _codes_pass_through(mlp) else None)
+    if self.dynamic: q, s, z = quantize_int8(x, symmetric=self.act_symmetric)
+    else: q, s, z = quantize_int8(x, self.act_scale, self._zero, self.qmin, self.qmax)
+    return int8_gemm(q, self.weight_int8, s, self.weight_scale, self.bias, z, out_dtype=x.dtype, w_sum=self.weight_sum)
+
+# %% ../nbs/13_convert.ipynb #d628047a
+@patch
+def _onednn(self:IntLinear, q:Tensor, zero:int, out_dtype, mlp:nn.Module|None=None)->Tensor:
+    "The oneDNN call on codes `q`; with `mlp` (this layer's fused MLP): its GELU and fc2's quantization fused, fc2's codes out."
+    packed = _PACKED.get(self)
+    if packed is None: packed = _PACKED[self] = pack_int8_weight(self.weight_int8)
+    if mlp is None: return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, out_dtype)
+    nxt = mlp.fc2
+    return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=mlp.act.approximate,
+                              out_grid=(nxt._scale, int(nxt._zero), nxt.qmin, nxt.qmax))
 
 # %% ../nbs/13_convert.ipynb #1c521104
 def convert(model:nn.Module,
