@@ -5,6 +5,7 @@
 # %% ../nbs/10_explorer.ipynb #278f7591
 from __future__ import annotations
 import copy, dataclasses, inspect, statistics, threading, time
+from fastcore.basics import patch
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -283,194 +284,228 @@ class Explorer:
         self._update_fast(); self._schedule_slow()
 
     # --- model and cache -----------------------------------------------------------------------
-    def model(self, name:str)->nn.Module:
-        if name not in self.models: self.models[name] = load_explorer_model(name)
-        return self.models[name]
 
-    def _load_model(self, name:str):
-        self._set_status(f'capturing activations of {name}…')
-        if name not in self.caches: self.caches[name] = ActivationCache.build(self.model(name), self.calib)
-        cache = self.caches[name]
-        b, l = self.controls['block'], self.controls['layer']
-        b.max = len(cache.blocks) - 1; b.value = min(b.value, b.max)
-        if self._peaks_ref is None: self._peaks_ref = (name, cache.block_peaks())
-        opts, keep = cache.available(b.value), l.value
-        if list(l.options) != opts:
-            l.options = opts   # (resets the value)
-            l.value = keep if keep in opts else opts[-1]
+# %% ../nbs/10_explorer.ipynb #57f09d1b
+@patch
+def model(self:Explorer, name:str)->nn.Module:
+    "The float model `name` (a name of `EXPLORER_MODELS`, or 'custom' for the one passed in), loaded on first use."
+    if name not in self.models: self.models[name] = load_explorer_model(name)
+    return self.models[name]
 
-    @property
-    def cache(self)->ActivationCache: return self.caches[self.controls['model'].value]
-    @property
-    def specs(self)->dict:
-        c = self.controls
-        return explorer_specs(c['format'].value, c['w_bits'].value, c['a_bits'].value, c['granularity'].value)
+# %% ../nbs/10_explorer.ipynb #f2263baa
+@patch
+def _load_model(self:Explorer, name:str):
+    self._set_status(f'capturing activations of {name}…')
+    if name not in self.caches: self.caches[name] = ActivationCache.build(self.model(name), self.calib)
+    cache = self.caches[name]
+    b, l = self.controls['block'], self.controls['layer']
+    b.max = len(cache.blocks) - 1; b.value = min(b.value, b.max)
+    if self._peaks_ref is None: self._peaks_ref = (name, cache.block_peaks())
+    opts, keep = cache.available(b.value), l.value
+    if list(l.options) != opts:
+        l.options = opts   # (resets the value)
+        l.value = keep if keep in opts else opts[-1]
 
-    def _set_status(self, msg:str, error:bool=False):
-        self.status.value = f"<span style='color:{'#c0392b' if error else '#555'}'>{msg}</span>"
+# %% ../nbs/10_explorer.ipynb #34d11298
+@patch(as_prop=True)
+def cache(self:Explorer)->ActivationCache: return self.caches[self.controls['model'].value]
 
-    def _on_change(self, change):
-        c, owner = self.controls, change['owner']
-        view_only = owner is c['block'] or owner is c['layer']   # what is shown changes, not what is quantized
-        if owner is c['model']:
-            try: self._load_model(change['new'])
-            except Exception as e:   # keep a model that works selected, and say why the other did not load
-                owner.value = change['old']
-                self._set_status(f"cannot load {change['new']!r}: {type(e).__name__}: {e}", error=True)
-                return
-        elif owner is c['block']: self._load_model(c['model'].value)
-        if not view_only: self._invalidate()
-        self._update_fast()
-        if not view_only: self._schedule_slow()
+# %% ../nbs/10_explorer.ipynb #2f68054d
+@patch(as_prop=True)
+def specs(self:Explorer)->dict:
+    c = self.controls
+    return explorer_specs(c['format'].value, c['w_bits'].value, c['a_bits'].value, c['granularity'].value)
 
-    def _invalidate(self):
-        "The settings changed: results still in flight belong to the old ones (dropped), and so do the in-model dots."
-        with self._lock:
-            self._gen += 1
-            self.sources['sqnr_model'].data = dict(layer=[], sqnr=[])
+# %% ../nbs/10_explorer.ipynb #400a7c3b
+@patch
+def _set_status(self:Explorer, msg:str, error:bool=False):
+    self.status.value = f"<span style='color:{'#c0392b' if error else '#555'}'>{msg}</span>"
 
-    # --- fast path: cached tensors only ---------------------------------------------------------
-    def _update_fast(self):
-        t0 = time.perf_counter()
-        c, S = self.controls, self.sources
-        try: specs = self.specs
-        except Exception as e:
-            self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
-        try:
-            cache, block, act = self.cache, c['block'].value, c['layer'].value
-            x = cache.tensor(block, act)
-            spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
-            xq = fake_quantize_spec(x, spec, ranges=self._wcache, key=(id(cache), block, act))
-            skey = (id(cache), *specs.values())
-            if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
-            sq = self._sqnr[skey]
-        except Exception as e:
-            self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
-        self.error = None
-        peaks, outl, thr = channel_peaks(x, self.outlier_ratio)
-        edges, counts = histogram(x)
-        levels = grid_levels(xq)
-        ymax = max(counts.max().item(), 1.0)
-        block_peaks = cache.block_peaks()
-        with self._lock:
-            S['channels'].data = dict(x=list(range(len(peaks))), top=peaks.tolist(),
-                                      color=[_COLORS['outlier'] if o else _COLORS['normal'] for o in outl.tolist()])
-            S['threshold'].data = dict(x=[-0.5, len(peaks) - 0.5], y=[thr, thr])
-            keep = counts > 0
-            S['hist'].data = dict(left=edges[:-1][keep].tolist(), right=edges[1:][keep].tolist(), top=counts[keep].tolist())
-            lv = levels.tolist()
-            S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv))
-            S['peaks'].data = dict(x=list(range(len(block_peaks))), y=block_peaks)
-            S['selected'].data = dict(x=[block], y=[block_peaks[block]])
-            ref_name, ref = self._peaks_ref
-            S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != c['model'].value else dict(x=[], y=[])
-            layers = list(sq)
-            short = [_short(n) for n in layers]
-            if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
-            S['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
-                                  color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
-            self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
-            n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
-            self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
-        self.layer_sqnr, self.levels = sq, levels
-        ms = 1e3 * (time.perf_counter() - t0)
-        self.latencies.append(ms)
-        self._set_status(f'{c["model"].value} · {_config_label(c)} · block {block} · {act}: '
-                         f'{int(outl.sum())} outlier channel(s), {len(lv)} grid levels in use · updated in {ms:.0f} ms')
-
-    # --- slow path: method pipeline and top-1, in a background thread ----------------------------------------
-    def _schedule_slow(self):
-        if self.auto_eval: self.evaluate(wait=False)
-
-    def evaluate(self, wait:bool=False):
-        "Quantize a copy of the model with the selected method and measure top-1 (in the background unless `wait`)."
-        if self.error is not None:   # the status line already says what is wrong with the settings
-            self._invalidate()
-            if wait: raise self.error
-            return self
-        c = self.controls
-        with self._lock:
-            self._gen += 1
-            job = dict(gen=self._gen, name=c['model'].value, method=c['method'].value, specs=self.specs,
-                       label=_config_label(c), cache=self.cache)
-        if wait: self._run(job); return self
-        with self._lock:   # one worker; a newer request replaces a waiting one
-            self._pending = job
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._worker, daemon=True); self._thread.start()
-        return self
-
-    def _worker(self):
-        while True:
-            with self._lock:
-                job, self._pending = self._pending, None
-                if job is None: self._thread = None; return
-            self._run(job)
-
-    def _run(self, job:dict):
-        gen, name, method, label = job['gen'], job['name'], job['method'], job['label']
-        current = lambda: gen == self._gen
-        def progress(frac, what):
-            if current(): self.progress.value, self.progress_label.value = frac, what
-        try:
-            model = self.model(name)
-            if name not in self.fp32:
-                progress(0.01, f'{name}: FP32 top-1')
-                self.fp32[name] = evaluate(model, self.eval_data)['top1']
-            rep = method_report(model, method, job['specs'], self.calib, self.eval_data, job['cache'],
-                                progress=progress, cancelled=lambda: not current(), train_data=self.train_data)
-        except Exception as e:
-            if current():
-                self._set_status(f'{method} failed: {type(e).__name__}: {e}', error=True); self.progress_label.value = 'failed'
+# %% ../nbs/10_explorer.ipynb #3ccf3a36
+@patch
+def _on_change(self:Explorer, change):
+    c, owner = self.controls, change['owner']
+    view_only = owner is c['block'] or owner is c['layer']   # what is shown changes, not what is quantized
+    if owner is c['model']:
+        try: self._load_model(change['new'])
+        except Exception as e:   # keep a model that works selected, and say why the other did not load
+            owner.value = change['old']
+            self._set_status(f"cannot load {change['new']!r}: {type(e).__name__}: {e}", error=True)
             return
-        if rep is None: return
-        with self._lock:
-            if not current(): return   # the settings changed while it ran
-            self.history[(name, label)] = rep['top1']
-            S = self.sources
-            S['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
-            rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
-                (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
-                for (n, l), v in list(self.history.items())[-8:]]
-            factors = [r[0] for r in rows][::-1]
-            if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
-            S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
-                                  label=[f'{r[1]:.2f}' for r in rows])
-            lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
-            self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
-            self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
-            self.last_report = rep
-            self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
+    elif owner is c['block']: self._load_model(c['model'].value)
+    if not view_only: self._invalidate()
+    self._update_fast()
+    if not view_only: self._schedule_slow()
 
-    def wait(self, timeout:float|None=None):
-        "Wait for the background work to finish (for scripts and tests)."
-        end = None if timeout is None else time.monotonic() + timeout
-        while (t := self._thread) is not None and (end is None or time.monotonic() < end):
-            t.join(None if end is None else max(0.0, end - time.monotonic()))
+# %% ../nbs/10_explorer.ipynb #320308d9
+@patch
+def _invalidate(self:Explorer):
+    "The settings changed: results still in flight belong to the old ones (dropped), and so do the in-model dots."
+    with self._lock:
+        self._gen += 1
+        self.sources['sqnr_model'].data = dict(layer=[], sqnr=[])
+
+# --- fast path: cached tensors only ---------------------------------------------------------
+
+# %% ../nbs/10_explorer.ipynb #49c2cbbe
+@patch
+def _update_fast(self:Explorer):
+    t0 = time.perf_counter()
+    c, S = self.controls, self.sources
+    try: specs = self.specs
+    except Exception as e:
+        self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
+    try:
+        cache, block, act = self.cache, c['block'].value, c['layer'].value
+        x = cache.tensor(block, act)
+        spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
+        xq = fake_quantize_spec(x, spec, ranges=self._wcache, key=(id(cache), block, act))
+        skey = (id(cache), *specs.values())
+        if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
+        sq = self._sqnr[skey]
+    except Exception as e:
+        self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
+    self.error = None
+    peaks, outl, thr = channel_peaks(x, self.outlier_ratio)
+    edges, counts = histogram(x)
+    levels = grid_levels(xq)
+    ymax = max(counts.max().item(), 1.0)
+    block_peaks = cache.block_peaks()
+    with self._lock:
+        S['channels'].data = dict(x=list(range(len(peaks))), top=peaks.tolist(),
+                                  color=[_COLORS['outlier'] if o else _COLORS['normal'] for o in outl.tolist()])
+        S['threshold'].data = dict(x=[-0.5, len(peaks) - 0.5], y=[thr, thr])
+        keep = counts > 0
+        S['hist'].data = dict(left=edges[:-1][keep].tolist(), right=edges[1:][keep].tolist(), top=counts[keep].tolist())
+        lv = levels.tolist()
+        S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv))
+        S['peaks'].data = dict(x=list(range(len(block_peaks))), y=block_peaks)
+        S['selected'].data = dict(x=[block], y=[block_peaks[block]])
+        ref_name, ref = self._peaks_ref
+        S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != c['model'].value else dict(x=[], y=[])
+        layers = list(sq)
+        short = [_short(n) for n in layers]
+        if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
+        S['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
+                              color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
+        self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
+        n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
+        self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
+    self.layer_sqnr, self.levels = sq, levels
+    ms = 1e3 * (time.perf_counter() - t0)
+    self.latencies.append(ms)
+    self._set_status(f'{c["model"].value} · {_config_label(c)} · block {block} · {act}: '
+                     f'{int(outl.sum())} outlier channel(s), {len(lv)} grid levels in use · updated in {ms:.0f} ms')
+
+# --- slow path: method pipeline and top-1, in a background thread ----------------------------------------
+
+# %% ../nbs/10_explorer.ipynb #f7fa6238
+@patch
+def _schedule_slow(self:Explorer):
+    if self.auto_eval: self.evaluate(wait=False)
+
+# %% ../nbs/10_explorer.ipynb #5ad81710
+@patch
+def evaluate(self:Explorer, wait:bool=False):
+    "Quantize a copy of the model with the selected method and measure top-1 (in the background unless `wait`)."
+    if self.error is not None:   # the status line already says what is wrong with the settings
+        self._invalidate()
+        if wait: raise self.error
         return self
+    c = self.controls
+    with self._lock:
+        self._gen += 1
+        job = dict(gen=self._gen, name=c['model'].value, method=c['method'].value, specs=self.specs,
+                   label=_config_label(c), cache=self.cache)
+    if wait: self._run(job); return self
+    with self._lock:   # one worker; a newer request replaces a waiting one
+        self._pending = job
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._worker, daemon=True); self._thread.start()
+    return self
 
-    # --- display ----------------------------------------------------------------------------------
-    @property
-    def widget(self):
-        import ipywidgets as W
-        from bokeh.layouts import gridplot
-        from jupyter_bokeh.widgets import BokehModel
-        if not hasattr(self, '_widget'):
-            f = self.figures
-            grid = gridplot([[f['channels'], f['peaks']], [f['hist'], f['sqnr']], [f['top1'], None]], toolbar_location='right')
-            self.bokeh = BokehModel(grid)
-            c = self.controls
-            col = lambda *ws: W.VBox(list(ws))
-            self._widget = W.VBox([W.HBox([col(c['model'], c['method'], c['format']), col(c['w_bits'], c['a_bits'], c['granularity']),
-                                           col(c['block'], c['layer'], W.HBox([self.eval_button]))]),
-                                   self.status, W.HBox([self.progress, self.progress_label]), self.bokeh])
-        return self._widget
+# %% ../nbs/10_explorer.ipynb #ddf53b54
+@patch
+def _worker(self:Explorer):
+    while True:
+        with self._lock:
+            job, self._pending = self._pending, None
+            if job is None: self._thread = None; return
+        self._run(job)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        load_bokehjs()
-        display(self.widget)
+# %% ../nbs/10_explorer.ipynb #b2cb6e50
+@patch
+def _run(self:Explorer, job:dict):
+    gen, name, method, label = job['gen'], job['name'], job['method'], job['label']
+    current = lambda: gen == self._gen
+    def progress(frac, what):
+        if current(): self.progress.value, self.progress_label.value = frac, what
+    try:
+        model = self.model(name)
+        if name not in self.fp32:
+            progress(0.01, f'{name}: FP32 top-1')
+            self.fp32[name] = evaluate(model, self.eval_data)['top1']
+        rep = method_report(model, method, job['specs'], self.calib, self.eval_data, job['cache'],
+                            progress=progress, cancelled=lambda: not current(), train_data=self.train_data)
+    except Exception as e:
+        if current():
+            self._set_status(f'{method} failed: {type(e).__name__}: {e}', error=True); self.progress_label.value = 'failed'
+        return
+    if rep is None: return
+    with self._lock:
+        if not current(): return   # the settings changed while it ran
+        self.history[(name, label)] = rep['top1']
+        S = self.sources
+        S['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
+        rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
+            (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
+            for (n, l), v in list(self.history.items())[-8:]]
+        factors = [r[0] for r in rows][::-1]
+        if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
+        S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
+                              label=[f'{r[1]:.2f}' for r in rows])
+        lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
+        self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
+        self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
+        self.last_report = rep
+        self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
 
+# %% ../nbs/10_explorer.ipynb #bc443549
+@patch
+def wait(self:Explorer, timeout:float|None=None):
+    "Wait for the background work to finish (for scripts and tests)."
+    end = None if timeout is None else time.monotonic() + timeout
+    while (t := self._thread) is not None and (end is None or time.monotonic() < end):
+        t.join(None if end is None else max(0.0, end - time.monotonic()))
+    return self
+
+# --- display ----------------------------------------------------------------------------------
+
+# %% ../nbs/10_explorer.ipynb #b8fa6521
+@patch(as_prop=True)
+def widget(self:Explorer):
+    import ipywidgets as W
+    from bokeh.layouts import gridplot
+    from jupyter_bokeh.widgets import BokehModel
+    if not hasattr(self, '_widget'):
+        f = self.figures
+        grid = gridplot([[f['channels'], f['peaks']], [f['hist'], f['sqnr']], [f['top1'], None]], toolbar_location='right')
+        self.bokeh = BokehModel(grid)
+        c = self.controls
+        col = lambda *ws: W.VBox(list(ws))
+        self._widget = W.VBox([W.HBox([col(c['model'], c['method'], c['format']), col(c['w_bits'], c['a_bits'], c['granularity']),
+                                       col(c['block'], c['layer'], W.HBox([self.eval_button]))]),
+                               self.status, W.HBox([self.progress, self.progress_label]), self.bokeh])
+    return self._widget
+
+# %% ../nbs/10_explorer.ipynb #927488ff
+@patch
+def _ipython_display_(self:Explorer):
+    from IPython.display import display
+    load_bokehjs()
+    display(self.widget)
+
+# %% ../nbs/10_explorer.ipynb #1e7a4280
 def _short(name:str)->str:
     "blocks.3.attn.qkv -> b3.qkv; layers.0.blocks.1.mlp.fc2 -> s0b1.fc2"
     p = name.split('.')
