@@ -143,6 +143,7 @@ def fake_quant_reference(x:Tensor, scale:Tensor, zero_point:Tensor, qmin:int, qm
     mask = (r + z >= qmin) & (r + z <= qmax)
     return (r.clamp(qmin - z, qmax - z) * s).reshape(x.shape), mask.reshape(x.shape)
 
+# %% ../nbs/12_kernels.ipynb #cd46153d
 if HAS_TRITON:
     @triton.jit
     def _fake_quant_kernel(x_ptr, y_ptr, m_ptr, s_ptr, z_ptr, R, C, s_row, s_col, G, qmin, qmax,
@@ -159,6 +160,7 @@ if HAS_TRITON:
             inside = ((r + z) >= qmin) & ((r + z) <= qmax)
             tl.store(m_ptr + offs, inside.to(tl.int8), mask=mask)
 
+# %% ../nbs/12_kernels.ipynb #4fe22c7b
 def _fake_quant_fwd(x, scale, zero_point, qmin, qmax, granularity, group_size, want_mask):
     _check_float(x)
     if not (isinstance(qmin, int) and isinstance(qmax, int) and qmin < qmax):
@@ -178,6 +180,7 @@ def _fake_quant_fwd(x, scale, zero_point, qmin, qmax, granularity, group_size, w
                                     WRITE_MASK=want_mask, **TILE)
     return y.to(x.dtype).reshape(x.shape), (m.bool().reshape(x.shape) if want_mask else None)
 
+# %% ../nbs/12_kernels.ipynb #5f17986d
 class _FakeQuantSTE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, scale, zero_point, qmin, qmax, granularity, group_size):
@@ -189,6 +192,7 @@ class _FakeQuantSTE(torch.autograd.Function):
         m, = ctx.saved_tensors
         return g * m, None, None, None, None, None, None
 
+# %% ../nbs/12_kernels.ipynb #530930dc
 def fake_quantize(x:Tensor,                  # float32/16, bf16; any shape, the last dimension holds the columns
                   scale:Tensor,              # 1, R, C or R*C/g values (see `granularity`)
                   zero_point:Tensor|float,   # same layout as `scale` (integer values), 0 for symmetric grids
@@ -347,6 +351,7 @@ def quantize_int8_reference(x:Tensor, scale:Tensor|float|None=None, zero_point:f
     q = (torch.round(x2 * (1.0 / s)) + zero_point).clamp(qmin, qmax) - shift
     return q.to(torch.int8).reshape(x.shape), s, float(zero_point - shift)
 
+# %% ../nbs/12_kernels.ipynb #0651b16f
 if HAS_TRITON:
     @triton.jit
     def _quant_static_kernel(x_ptr, q_ptr, s_ptr, z, qmin, qmax, shift, R, C, BR: tl.constexpr, BC: tl.constexpr):
@@ -385,6 +390,7 @@ if HAS_TRITON:
             q = tl.minimum(tl.maximum(_rint(x * inv[:, None]) + z[:, None], qlo), qhi) - shift
             tl.store(q_ptr + rows[:, None] * C + cols[None, :], q.to(tl.int8), mask=mask)
 
+# %% ../nbs/12_kernels.ipynb #b5d9cd8a
 def quantize_int8(x:Tensor,                      # float activations, any shape (the last dimension is K)
                   scale:Tensor|float|None=None,  # static per-tensor scale; None: dynamic per-token symmetric scales
                   zero_point:float=0.0,          # static zero point (integer value) on the [qmin, qmax] grid
@@ -457,6 +463,7 @@ def int8_gemm_reference(a:Tensor, w:Tensor, a_scale:Tensor|None=None, w_scale:Te
     if bias is not None: y = y + bias.float()
     return y.to(out_dtype)
 
+# %% ../nbs/12_kernels.ipynb #67e0f533
 if HAS_TRITON:
     @triton.jit
     def _int8_gemm_kernel(a_ptr, w_ptr, y_ptr, as_ptr, ws_ptr, wsum_ptr, b_ptr, az_ptr, M, N, K, as_stride, az_stride,
@@ -484,6 +491,7 @@ if HAS_TRITON:
         else:
             tl.store(y_ptr + rm[:, None] * N + rn[None, :], acc, mask=mask)
 
+# %% ../nbs/12_kernels.ipynb #786e54b0
 GEMM_TILES = dict(BM=128, BN=128, BK=64)   # a usual GPU tile; the interpreter is also fastest with few large tiles
 CPU_GEMM_BLOCK = 1 << 18                   # torch backend on a CPU: rows per block × N ≈ 256 Ki int32 accumulators (1 MiB, in L2)
 
