@@ -25,20 +25,26 @@ def grid(**axes)->list[dict]:
     names = list(axes)
     return [dict(zip(names, vals)) for vals in itertools.product(*(axes[n] if isinstance(axes[n], (list, tuple)) else [axes[n]] for n in names))]
 
+# %% ../nbs/11_sweeps.ipynb #946c84ca
 def run_name(params:dict)->str:
     "A file-name-safe name for one parameter set."
     name = '_'.join(f"{k}-{v}" for k, v in params.items()).replace('/', '-')
     return re.sub(r'[^\w.=+,-]', '', name)   # no spaces, quotes, braces (papermill formats braces in output paths)
 
+# %% ../nbs/11_sweeps.ipynb #90e8718a
 def _matches(r:dict, params:dict)->bool:
     "Whether record `r` was run with `params` (an empty-string parameter, the notebooks' 'default', matches a record without it)."
     return all(r.get(k, '' if v == '' else _MISSING) == v for k, v in params.items())
+
+# %% ../nbs/11_sweeps.ipynb #d29b0c66
 _MISSING = object()
 
 def _done(records, params):
     return any(r.get('status', 'ok') == 'ok' and _matches(r, params) for r in records)
 
 _CHILDREN: set = set()   # papermill processes of this sweep, ended if the sweep is stopped
+
+# %% ../nbs/11_sweeps.ipynb #b42fcf9a
 _STOPPING = threading.Event()
 
 def _tail_error(stderr:str, n:int=2000)->str:
@@ -46,6 +52,7 @@ def _tail_error(stderr:str, n:int=2000)->str:
     k = stderr.rfind('Exception encountered at')
     return (stderr[k:] if k >= 0 else stderr).strip()[-n:] or 'papermill failed without a message'
 
+# %% ../nbs/11_sweeps.ipynb #a8f322aa
 def run_one(notebook:str|Path, params:dict, out:str|Path, run_dir:str|Path, kernel:str='python3',
             timeout:float|None=None)->dict:
     "Execute `notebook` for one parameter set in its own papermill process; record a failure (the notebook records success)."
@@ -70,6 +77,7 @@ def run_one(notebook:str|Path, params:dict, out:str|Path, run_dir:str|Path, kern
     append_result(out, dict(params, status='failed', error=error, notebook=str(nb_out), time_s=took))
     return dict(params, status='failed', error=error, time_s=took)
 
+# %% ../nbs/11_sweeps.ipynb #1d36f472
 def _stop(proc):
     "End a papermill process and its kernel (both are in the process group started for it)."
     try: os.killpg(proc.pid, signal.SIGTERM); proc.wait(5)
@@ -77,17 +85,20 @@ def _stop(proc):
         try: os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError: pass
 
+# %% ../nbs/11_sweeps.ipynb #4afd1eaf
 def stop_all():
     "End every papermill process this sweep started (called when the sweep is interrupted)."
     _STOPPING.set()
     for proc in list(_CHILDREN): _stop(proc)
 
+# %% ../nbs/11_sweeps.ipynb #bb266925
 def _local_dask(workers:int):
     from distributed import Client, LocalCluster
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host='127.0.0.1',
                            dashboard_address=None, silence_logs=40)
     return Client(cluster)
 
+# %% ../nbs/11_sweeps.ipynb #25a71343
 def run_grid(notebook:str|Path,          # the parameterized notebook (a cell tagged `parameters`, which takes `out`)
              params:list[dict],          # one dict per run, e.g. from `grid`
              out:str|Path,               # the results store: one JSON line per finished run
