@@ -8,10 +8,10 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from timm.layers import Mlp as TimmMlp
-from .core import WorkbenchError, QuantConfigError
+from .core import WorkbenchError
 from .quantize import QuantLinear
 from .quantizers import UniformQuantizer, fake_quant
-import weakref, warnings
+import weakref
 from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
 from fastcore.basics import patch
 
@@ -248,11 +248,13 @@ def converted_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tens
 # %% ../nbs/13_convert.ipynb #3c4cce13
 CONVERT_ATTENTION = True   # False: `convert` leaves every attention block on its fake quantizers
 
-def convert_attention(model:nn.Module)->dict:
+def convert_attention(model:nn.Module,
+                      names:list[str]|None=None,  # switch only these wrappers (None: every qualifying one)
+                     )->dict:
     "Switch every qualifying attention wrapper of `model` to `converted_attend` (on CPU inputs); `{'converted': [...], 'fake_quant': {name: why}}`."
     done, left = [], {}
     for name, w in model.named_modules():
-        if not hasattr(w, 'probs_quantizer'): continue
+        if not hasattr(w, 'probs_quantizer') or (names is not None and name not in names): continue
         if (why := _int_attention_reason(w)) is None: w.__dict__['converted_attend'] = converted_attend; done.append(name)
         else: left[name] = why
     return dict(converted=done, fake_quant=left)

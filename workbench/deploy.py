@@ -117,9 +117,8 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
             for b, t in q.named_buffers(recurse=False):   # uncalibrated scales are empty: give them the saved shape
                 if t is not None and t.numel() == 0 and f"{where}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{where}.{b}"]))
         if want := meta.get('converted_attention'):
-            got = convert_attention(model)['converted']
-            for n in set(got) - set(want): model.get_submodule(n).__dict__.pop('converted_attend')
-            if missing := sorted(set(want) - set(got)): raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
+            if missing := sorted(set(want) - set(convert_attention(model, want)['converted'])):
+                raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
         if want := meta.get('fused_gelu'):
             if missing := sorted(set(want) - set(fuse_gelu_pairs(model, want)['fused'])):
                 raise DeployError(f"MLPs {missing[:4]} no longer qualify for a fused GELU")
