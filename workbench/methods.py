@@ -11,43 +11,36 @@ from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, METHODS, CALIBRATORS
 from .quantizers import make_quantizer, PercentileSearchObserver, log_fake_quant, _lp, SCALE_EPS
 from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, _forward, model_dtype, Undo
+from .quantize import MethodConfig, register_method, restoring, quant_result
 from .observe import is_block
 from .models import TrainConfig, Callback, train
 
 # %% auto #0
-__all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES', 'GPLQ_CHOICES', 'restoring', 'with_overrides',
-           'calib_tensor', 'ptq', 'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize',
-           'Recipe', 'recipe_config', 'LogQuantileSearchObserver', 'calibrate_sequential', 'repq_vit', 'mad_scale',
-           'dopq_vit', 'remove_qwt', 'fit_qwt', 'recipe_choices', 'qwt', 'lsq_config', 'qat', 'PCADistill',
-           'pca_components', 'gplq_paper_config', 'gplq', 'recipe_table', 'recipe_ablation']
+__all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES', 'GPLQ_CHOICES', 'with_overrides',
+           'calib_tensor', 'PTQ', 'ptq', 'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize',
+           'Recipe', 'recipe_config', 'LogQuantileSearchObserver', 'calibrate_sequential', 'RepQViT', 'repq_vit',
+           'mad_scale', 'DopQViT', 'dopq_vit', 'remove_qwt', 'fit_qwt', 'recipe_choices', 'QwT', 'qwt', 'lsq_config',
+           'QAT', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'GPLQ', 'gplq', 'recipe_table',
+           'recipe_ablation']
 
-# %% ../nbs/09_methods.ipynb #ac95b2fd
-@contextmanager
-def restoring(model:nn.Module):
-    "Yield the `Undo` record a method fills; attach it to `model` on success, give `model` back exactly as it was on any error."
-    if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
-    state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
-    attrs = {name: dict(m.__dict__['_parameters']) for name, m in model.named_modules()}
-    was_training = model.training
-    undo = Undo().keep_mode(model)
-    try: yield undo
-    except BaseException:
-        undo.replay(); dequantize(model)   # this method's own steps, then the wrappers and what a nested method recorded
-        for name, m in model.named_modules():
-            if name in attrs: m.__dict__['_parameters'].clear(); m.__dict__['_parameters'].update(attrs[name])
-        model.load_state_dict(state); model.train(was_training)
-        raise
-    undo.attach(model)
-
-def with_overrides(config:QuantConfig, **changes)->QuantConfig:
+# %% ../nbs/09_methods.ipynb #85c04002
+def with_overrides(config:QuantConfig, # the config to extend
+                   **changes,           # slot-path pattern -> QuantSpec | None | dict of field changes
+                  )->QuantConfig:
     "A copy of `config` with `changes` (slot-path pattern -> spec) added after its own overrides."
     return dataclasses.replace(config, overrides={**config.overrides, **changes})
 
-def calib_tensor(calib_data, limit:int|None=None, batch_size:int=256, dtype:torch.dtype|None=None)->Tensor:
+# %% ../nbs/09_methods.ipynb #e68c4f18
+def calib_tensor(calib_data,                   # a tensor, or an iterable of batches
+                 limit:int|None=None,          # keep the first `limit` inputs (None: all)
+                 batch_size:int=256,           # batch size when reading a tensor
+                 dtype:torch.dtype|None=None,  # cast to this floating dtype (None: keep)
+                )->Tensor:
     "The calibration inputs as one tensor (from a tensor or an iterable of batches), the first `limit` if given, cast to `dtype` if given."
     x = torch.cat([x for x in _calib_batches(calib_data, batch_size, dtype)])
     return x[:limit] if limit else x
 
+# %% ../nbs/09_methods.ipynb #904b62ee
 @contextmanager
 def _inputs_as(model:nn.Module, dtype:torch.dtype, what:str='training data'):
     "Inside the block, floating-point inputs of another dtype are cast to `dtype` as they enter `model` (one warning)."
@@ -62,10 +55,24 @@ def _inputs_as(model:nn.Module, dtype:torch.dtype, what:str='training data'):
     finally: h.remove()
 
 # %% ../nbs/09_methods.ipynb #6fb28252
-@METHODS.register('ptq')
-def ptq(model:nn.Module, config:QuantConfig, calib_data, **opts)->nn.Module:
-    "Baseline post-training quantization (`quantize` with `config`)."
-    return quantize(model, config, calib_data, **opts)
+@register_method('ptq', model_kinds=('vit', 'dit'))
+class PTQ(MethodConfig):
+    "Baseline post-training quantization: `quantize` with `quant`'s specs and estimators."
+    batch_size:int = 64  # calibration batch size when `calib_data` is a tensor
+    strict:bool = False  # refuse (`CoverageError`) instead of warning when some module would stay in float
+
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        quantize(model, self.quant, calib_data, batch_size=self.batch_size, progress=progress, strict=self.strict)
+        return {}
+
+# %% ../nbs/09_methods.ipynb #e151a621
+def ptq(model:nn.Module,     # the float model, quantized in place
+        config:QuantConfig,  # bit widths and specs
+        calib_data,          # calibration inputs
+        **options,           # `PTQ` options, and `quantize`'s `progress` / `copy`
+       )->nn.Module:
+    "`quantize(model, PTQ(quant=config, **options), calib_data)`."
+    return PTQ(model, config, calib_data, **options)
 
 # %% ../nbs/09_methods.ipynb #232dfbd1
 def _pads(block:nn.Module)->bool:
@@ -241,7 +248,7 @@ def calibrate_sequential(model:nn.Module,  # a quantized model (its weight quant
 REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', estimator='minmax'), calib_n=32,
                                   source="the workbench's shared defaults, log√2 probabilities with the max as scale")
 
-# %% ../nbs/09_methods.ipynb #47c2cf55
+# %% ../nbs/09_methods.ipynb #8fd3acc6
 def _post_ln_stats(model:nn.Module, cfg:QuantConfig, xc:Tensor, paths:list[str], order:str)->dict[str, tuple[Tensor, Tensor]]:
     "Per-channel (scales, zero points) of the post-LN inputs at `paths` under `cfg` (per channel there), calibrated in `order`."
     if order == 'float': cfg = QuantConfig(weight=None, input=None, matmul=None, probs=None, overrides={f'{p}.input': cfg.spec_for(f'{p}.input') for p in paths})
@@ -252,6 +259,7 @@ def _post_ln_stats(model:nn.Module, cfg:QuantConfig, xc:Tensor, paths:list[str],
         return {p: (qs[f'{p}.input'].scale.reshape(-1).clone(), qs[f'{p}.input'].zero_point.reshape(-1).clone()) for p in paths}
     finally: dequantize(model)
 
+# %% ../nbs/09_methods.ipynb #543a8726
 def _set_tilde(model:nn.Module, tilde:dict)->set[str]:
     "Give the per-tensor asymmetric integer post-LN input quantizers their (s̃, z̃); the slot paths set."
     qs, done = quantizers(model), set()
@@ -261,40 +269,54 @@ def _set_tilde(model:nn.Module, tilde:dict)->set[str]:
             q.scale, q.zero_point = torch.full_like(q.scale, st), torch.full_like(q.zero_point, float(zt)); done.add(f'{p}.input')
     return done
 
-def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose, calib_n:int|None=32)->nn.Module:
+# %% ../nbs/09_methods.ipynb #cd3059fe
+def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose, calib_n:int|None, undo:Undo):
+    "RepQ-ViT's pipeline (shared by DopQ-ViT): per-channel statistics, reparameterization, per-tensor quantization."
     xc = calib_tensor(calib_data, calib_n, dtype=model_dtype(model))
-    with restoring(model) as undo:
-        pairs = norm_linear_pairs(model)
-        if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
-        paths = [p for p, *_ in pairs]
-        cfg = config if recipe.from_config else recipe_config(recipe, config, model)
-        if recipe.from_config and recipe.order == 'float': stats = per_channel_input_stats(model, config, xc, paths)
-        else:
-            per_channel = {f'{p}.input': dict(symmetric=False, granularity='channel', axis=-1) for p in paths} if recipe.from_config else {}
-            stats = _post_ln_stats(model, with_overrides(cfg, **per_channel), xc, paths, recipe.order)
-        tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
-        probs = cfg.probs and QuantSpec(cfg.probs.bits, **recipe.probs)
-        final = with_overrides(cfg, **({'*.probs': probs} if probs else {}),
-                               **({} if recipe.from_config else {f'{p}.input': {'granularity': 'tensor'} for p in paths}))
-        if recipe.order == 'float': quantize(model, final, xc); _set_tilde(model, tilde)
-        else:
-            quantize(model, final, xc[:1])   # the wrappers and weight scales; every activation range is set below
-            calibrate_sequential(model, xc, keep=_set_tilde(model, tilde))
-    return model
+    pairs = norm_linear_pairs(model)
+    if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
+    paths = [p for p, *_ in pairs]
+    cfg = config if recipe.from_config else recipe_config(recipe, config, model)
+    if recipe.from_config and recipe.order == 'float': stats = per_channel_input_stats(model, config, xc, paths)
+    else:
+        per_channel = {f'{p}.input': dict(symmetric=False, granularity='channel', axis=-1) for p in paths} if recipe.from_config else {}
+        stats = _post_ln_stats(model, with_overrides(cfg, **per_channel), xc, paths, recipe.order)
+    tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
+    probs = cfg.probs and QuantSpec(cfg.probs.bits, **recipe.probs)
+    final = with_overrides(cfg, **({'*.probs': probs} if probs else {}),
+                           **({} if recipe.from_config else {f'{p}.input': {'granularity': 'tensor'} for p in paths}))
+    if recipe.order == 'float': quantize(model, final, xc); _set_tilde(model, tilde)
+    else:
+        quantize(model, final, xc[:1])   # the wrappers and weight scales; every activation range is set below
+        calibrate_sequential(model, xc, keep=_set_tilde(model, tilde))
 
+# %% ../nbs/09_methods.ipynb #d4a39958
 def _recipe(recipe, shared:Recipe, paper:Recipe)->Recipe:
     if isinstance(recipe, Recipe): return recipe
     if recipe not in ('shared', 'paper'): raise QuantConfigError(f"recipe must be 'shared', 'paper' or a Recipe, got {recipe!r}")
     return shared if recipe == 'shared' else paper
 
-@METHODS.register('repq-vit')
-def repq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32,
-             recipe:str|Recipe='shared', # 'shared': the config's estimators (the default); 'paper': `RECIPES['repq-vit']`; or a `Recipe`
-             **opts)->nn.Module:
+# %% ../nbs/09_methods.ipynb #984b914a
+@register_method('repq-vit')
+class RepQViT(MethodConfig):
     "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
-    return _repq(model, config, calib_data, _recipe(recipe, REPQ_SHARED, RECIPES['repq-vit']), mean_scale, calib_n)
+    calib_n:int|None = 32       # calibration images used (the first `calib_n`; None: all)
+    recipe:str|Recipe = 'shared' # 'shared': the config's estimators (the default); 'paper': `RECIPES['repq-vit']`; or a `Recipe`
 
-# %% ../nbs/09_methods.ipynb #5c8672bd
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        _repq(model, self.quant, calib_data, _recipe(self.recipe, REPQ_SHARED, RECIPES['repq-vit']), mean_scale, self.calib_n, undo)
+        return {}
+
+# %% ../nbs/09_methods.ipynb #f9481197
+def repq_vit(model:nn.Module,     # the float model, quantized in place
+             config:QuantConfig,  # bit widths and default specs
+             calib_data,          # calibration inputs
+             **options,           # `RepQViT` options
+            )->nn.Module:
+    "`quantize(model, RepQViT(quant=config, **options), calib_data)`."
+    return RepQViT(model, config, calib_data, **options)
+
+# %% ../nbs/09_methods.ipynb #473ba863
 def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
     "MOSF: mean scale and rounded mean zero point over the channels whose scale is within `k` mean absolute deviations of the median."
     dev = (s - s.median()).abs()
@@ -302,18 +324,32 @@ def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
     if not keep.any(): keep = torch.ones_like(keep)
     return s[keep].mean().item(), round(z[keep].float().mean().item())
 
+# %% ../nbs/09_methods.ipynb #4a403cfd
 _tanq = dict(symmetric=False, format='tanq', estimator='minmax')
 DOPQ_SHARED = dataclasses.replace(REPQ_SHARED, probs=_tanq, source="the workbench's shared defaults, TanQ probabilities with the max as scale")
 RECIPES['dopq-vit'] = dataclasses.replace(RECIPES['repq-vit'], probs=_tanq,
     source="DopQ-ViT (Yang et al., arXiv 2408.03291): TanQ softmax and MOSF (abstract); everything else RepQ-ViT's "
            "recipe, which it builds on (its experimental section and code were not available to check); TanQ's max scale is ours")
 
-@METHODS.register('dopq-vit')
-def dopq_vit(model:nn.Module, config:QuantConfig, calib_data, calib_n:int|None=32,
-             recipe:str|Recipe='shared', # 'shared' (the default), 'paper' (`RECIPES['dopq-vit']`) or a `Recipe`
-             **opts)->nn.Module:
+# %% ../nbs/09_methods.ipynb #d4f1df09
+@register_method('dopq-vit')
+class DopQViT(MethodConfig):
     "DopQ-ViT: RepQ-ViT's reparameterization with the MOSF scale choice and TanQ attention probabilities."
-    return _repq(model, config, calib_data, _recipe(recipe, DOPQ_SHARED, RECIPES['dopq-vit']), mad_scale, calib_n)
+    calib_n:int|None = 32       # calibration images used (None: all)
+    recipe:str|Recipe = 'shared' # 'shared' (the default), 'paper' (`RECIPES['dopq-vit']`) or a `Recipe`
+
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        _repq(model, self.quant, calib_data, _recipe(self.recipe, DOPQ_SHARED, RECIPES['dopq-vit']), mad_scale, self.calib_n, undo)
+        return {}
+
+# %% ../nbs/09_methods.ipynb #bccf8eda
+def dopq_vit(model:nn.Module,     # the float model, quantized in place
+             config:QuantConfig,  # bit widths and default specs
+             calib_data,          # calibration inputs
+             **options,           # `DopQViT` options
+            )->nn.Module:
+    "`quantize(model, DopQViT(quant=config, **options), calib_data)`."
+    return DopQViT(model, config, calib_data, **options)
 
 # %% ../nbs/09_methods.ipynb #f02eb793
 def _qwt_hook(block, args, out): return out + block.qwt(args[0])
@@ -426,53 +462,72 @@ QWT_CHOICES = {   # every choice on which the workbench's QwT ('shared') and the
 
 
 # %% ../nbs/09_methods.ipynb #a1c0e7d2
-@METHODS.register('qwt')
-def qwt(model:nn.Module, config:QuantConfig, calib_data,
-        base:str|None=None,        # the base method, overriding the recipe's (with the recipe's base recipe, e.g. 'dopq-vit')
-        ridge:float|None=None,     # λ as a fraction of mean diag(XᵀX), overriding the recipe's (1e-3 'shared', 0 'paper')
-        recipe:str|dict='shared',  # 'shared' (float-path target, always kept), 'paper' (`RECIPES['qwt']`), or a dict of `QWT_CHOICES` keys
-        **opts)->nn.Module:
+@register_method('qwt')
+class QwT(MethodConfig):
     "QwT: the `base` method's quantization, then closed-form linear compensation of every block."
-    c = recipe_choices(QWT_CHOICES, recipe, 'qwt', free=('fit_n',))
-    name, _, base_recipe = c['base'].partition(' ')
-    base = base or name
-    ridge = c['ridge'] if ridge is None else ridge
-    if base_recipe and base in ('repq-vit', 'dopq-vit'): opts = {'recipe': base_recipe, **opts}
-    if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
-    fit_data = calib_tensor(calib_data, c['fit_n'], dtype=model_dtype(model)) if c['fit_n'] else calib_data
-    with restoring(model) as undo:
+    base:str|None = None       # the base method, overriding the recipe's (with the recipe's base recipe, e.g. 'dopq-vit')
+    ridge:float|None = None    # λ as a fraction of mean diag(XᵀX), overriding the recipe's (1e-3 'shared', 0 'paper')
+    recipe:str|dict = 'shared' # 'shared' (float-path target, always kept), 'paper' (`RECIPES['qwt']`), or a dict of `QWT_CHOICES` keys
+    base_options:dict = dataclasses.field(default_factory=dict) # options of the base method (e.g. dict(calib_n=64))
+
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        c = recipe_choices(QWT_CHOICES, self.recipe, 'qwt', free=('fit_n',))
+        name, _, base_recipe = c['base'].partition(' ')
+        base, ridge = self.base or name, c['ridge'] if self.ridge is None else self.ridge
+        opts = {'recipe': base_recipe, **self.base_options} if base_recipe and base in ('repq-vit', 'dopq-vit') else self.base_options
+        if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
+        fit_data = calib_tensor(calib_data, c['fit_n'], dtype=model_dtype(model)) if c['fit_n'] else calib_data
         fmodel = copy.deepcopy(model)
-        METHODS[base](model, config, calib_data, **opts)
+        quantize(model, METHODS[base](quant=self.quant, **opts), calib_data, progress=progress)
         fit = dict(target=c['target'], min_r2=0.0 if c['keep'] == 'r2>0' else None)
-        undo.set(model, 'qwt_fit', fit_qwt(model, fmodel, fit_data, ridge, undo=undo, **fit))
-    return model
+        return dict(base=quant_result(model), qwt_fit=fit_qwt(model, fmodel, fit_data, ridge, undo=undo, **fit))
 
+# %% ../nbs/09_methods.ipynb #af12118a
+def qwt(model:nn.Module,     # the float model, quantized in place
+        config:QuantConfig,  # bit widths and default specs
+        calib_data,          # calibration inputs
+        **options,           # `QwT` options
+       )->nn.Module:
+    "`quantize(model, QwT(quant=config, **options), calib_data)`."
+    return QwT(model, config, calib_data, **options)
 
-# %% ../nbs/09_methods.ipynb #6ad2bf87
-def lsq_config(w_bits:int|None, a_bits:int|None, act_granularity:str='tensor', estimator:str='percentile')->QuantConfig:
+# %% ../nbs/09_methods.ipynb #0cd3ebba
+def lsq_config(w_bits:int|None,              # weight bits (None: weights off)
+               a_bits:int|None,              # activation and probability bits (None: off)
+               act_granularity:str='tensor', # 'tensor' or 'channel' activation scales
+               estimator:str='percentile',   # range estimator for the initial activation scales
+              )->QuantConfig:
     "LSQ specs for every slot: per-channel weights, LSQ+ activations (per tensor or per channel), unsigned LSQ probabilities."
     g = dict(granularity='channel', axis=-1) if act_granularity == 'channel' else {}
     act = a_bits and QuantSpec(a_bits, symmetric=False, format='lsq+', estimator=estimator, **g)
     return QuantConfig(weight=w_bits and QuantSpec(w_bits, granularity='channel', axis=0, format='lsq'),
                        input=act, matmul=act, probs=a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', estimator=estimator, **g))
 
-def _needs(train_data, method):
-    if train_data is None: raise QuantConfigError(f"{method} trains the model: pass train_data=... (a map-style Dataset of (image, label): "
-                                                  "fashion_mnist('train'), or load_data(folder, 'train', model) for an image folder)")
+# %% ../nbs/09_methods.ipynb #2e76c2c7
+@register_method('qat', trains=True)
+class QAT(MethodConfig):
+    "Full QAT: LSQ on weights and activations at `quant`'s bit widths, trained `epochs` epochs."
+    epochs:int = 3           # training epochs
+    lr:float = 1e-4          # peak learning rate (AdamW, cosine with 0.1 epoch warm-up)
+    limit:int|None = None    # train on the first `limit` images of each epoch (None: all)
 
-@METHODS.register('qat')
-def qat(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=3, lr:float=1e-4,
-        limit:int|None=None, progress:bool=False, **opts)->nn.Module:
-    "Full QAT: LSQ on weights and activations at the config's bit widths, trained `epochs` epochs."
-    _needs(train_data, 'qat')
-    dtype = model_dtype(model)
-    with restoring(model) as undo:
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        dtype, config = model_dtype(model), self.quant
         undo.keep_all(model)   # training changes every weight: dequantize puts the float ones back
         quantize(model, lsq_config(config.weight and config.weight.bits, config.input and config.input.bits), calib_data)
-        tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, warmup_epochs=0.1, limit=limit)
-        with _inputs_as(model, dtype): undo.set(model, 'train_history', train(model, train_data, tc, progress=progress))
+        tc = TrainConfig(epochs=self.epochs, lr=self.lr, weight_decay=0.0, warmup_epochs=0.1, limit=self.limit)
+        with _inputs_as(model, dtype): history = train(model, train_data, tc, progress=progress)
         model.eval()
-    return model
+        return dict(train_history=history)
+
+# %% ../nbs/09_methods.ipynb #425ea3b3
+def qat(model:nn.Module,     # the float model, trained and quantized in place
+        config:QuantConfig,  # bit widths
+        calib_data,          # calibration inputs (initial scales)
+        **options,           # `QAT` options, and `train_data` / `progress`
+       )->nn.Module:
+    "`quantize(model, QAT(quant=config, **options), calib_data, train_data=...)`."
+    return QAT(model, config, calib_data, **options)
 
 # %% ../nbs/09_methods.ipynb #0f19d08d
 class PCADistill(Callback):
@@ -526,32 +581,34 @@ GPLQ_CHOICES = {   # every choice on which the workbench's GPLQ ('shared') and t
 
 
 # %% ../nbs/09_methods.ipynb #9c1e5a08
-@METHODS.register('gplq')
-def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epochs:int=1,
-         lr:float|None=None,        # None: 5e-5 for the cosine schedule ('shared'), 5e-6 for the constant one ('paper')
-         variance:float=0.6, calib_n:int|None=512, limit:int|None=None, progress:bool=False,
-         recipe:str|dict='shared',  # 'shared' (the default), 'paper' (`RECIPES['gplq']`), or a dict of `GPLQ_CHOICES` keys
-         **opts)->nn.Module:
+@register_method('gplq', trains=True)
+class GPLQ(MethodConfig):
     "GPLQ: LSQ activations trained with CE + PCA feature distillation, then percentile per-channel weights + QwT."
-    _needs(train_data, 'gplq')
-    c = recipe_choices(GPLQ_CHOICES, recipe, 'gplq')
-    lr = (5e-6 if c['schedule'] == 'constant' else 5e-5) if lr is None else lr
-    dtype = model_dtype(model)
-    xc = calib_tensor(calib_data, calib_n, dtype=dtype)
-    with restoring(model) as undo:
+    epochs:int = 1             # stage-1 training epochs
+    lr:float|None = None       # None: 5e-5 for the cosine schedule ('shared'), 5e-6 for the constant one ('paper')
+    variance:float = 0.6       # share of the teacher features' variance the PCA keeps
+    calib_n:int|None = 512     # calibration images (PCA, stage-2 QwT fit; None: all)
+    limit:int|None = None      # train on the first `limit` images of each epoch (None: all)
+    recipe:str|dict = 'shared' # 'shared' (the default), 'paper' (`RECIPES['gplq']`), or a dict of `GPLQ_CHOICES` keys
+
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        c = recipe_choices(GPLQ_CHOICES, self.recipe, 'gplq')
+        lr = (5e-6 if c['schedule'] == 'constant' else 5e-5) if self.lr is None else self.lr
+        dtype = model_dtype(model)
+        xc = calib_tensor(calib_data, self.calib_n, dtype=dtype)
         undo.keep_all(model)   # stage 1 trains every weight: dequantize puts the float ones back
         teacher = copy.deepcopy(model).eval()
         with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
-        mean, comps = pca_components(feats, variance, multiple=c['pca_multiple'] if feats.shape[1] >= 256 else 1)
+        mean, comps = pca_components(feats, self.variance, multiple=c['pca_multiple'] if feats.shape[1] >= 256 else 1)
+        config = self.quant
         a_bits = config.input.bits if config.input else None
         acts = gplq_paper_config(a_bits) if c['activations'] == 'symmetric-minmax' else lsq_config(None, a_bits, act_granularity='channel')
         quantize(model, acts, xc)                                                                     # stage 1
         sched = dict(warmup_epochs=0, min_lr_ratio=1.0) if c['schedule'] == 'constant' else dict(warmup_epochs=0.1)
         reg = dict(label_smoothing=0.1, grad_clip=1.0) if c['regularize'] else dict(label_smoothing=0.0, grad_clip=None)
-        tc = TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, limit=limit, **sched, **reg)
+        tc = TrainConfig(epochs=self.epochs, lr=lr, weight_decay=0.0, limit=self.limit, **sched, **reg)
         distill = PCADistill(teacher, mean, comps, reduction=c['pca_reduction'])
-        with _inputs_as(model, dtype):
-            undo.set(model, 'train_history', train(model, train_data, tc, callbacks=[distill], progress=progress))
+        with _inputs_as(model, dtype): history = train(model, train_data, tc, callbacks=[distill], progress=progress)
         model.eval()
         stage1 = copy.deepcopy(model).eval() if c['qwt_target'] == 'stage1' else teacher   # the paper's: float weights, quantized activations
         if config.weight:                                                                             # stage 2
@@ -560,9 +617,16 @@ def gplq(model:nn.Module, config:QuantConfig, calib_data, train_data=None, epoch
                 if type(m).__name__ == 'QuantLinear':
                     m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
         fit = dict(target='quantized-input', min_r2=0.0) if c['qwt_target'] == 'stage1' else {}
-        undo.set(model, 'qwt_fit', fit_qwt(model, stage1, xc, undo=undo, **fit))
-        undo.set(model, 'pca_dims', comps.shape[1])
-    return model
+        return dict(train_history=history, qwt_fit=fit_qwt(model, stage1, xc, undo=undo, **fit), pca_dims=comps.shape[1])
+
+# %% ../nbs/09_methods.ipynb #cf0c25e3
+def gplq(model:nn.Module,     # the float model, trained and quantized in place
+         config:QuantConfig,  # bit widths
+         calib_data,          # calibration inputs
+         **options,           # `GPLQ` options, and `train_data` / `progress`
+        )->nn.Module:
+    "`quantize(model, GPLQ(quant=config, **options), calib_data, train_data=...)`."
+    return GPLQ(model, config, calib_data, **options)
 
 # %% ../nbs/09_methods.ipynb #03de7b6d
 _gplq_act = dict(symmetric=True, granularity='channel', axis=-1, format='lsq', estimator='minmax')
@@ -621,14 +685,14 @@ def recipe_ablation(method:str,              # a name in `METHODS`
     from .models import load_model, evaluate
     from .data import load_data, calibration_set
     ref = load_model(model); test, train_set = load_data(data, 'test', ref), load_data(data, 'train', ref)
-    fn, out = METHODS[method], {}
+    cls, out = METHODS[method], {}
     for label, v in variants.items():
         recipe, n = v if isinstance(v, tuple) else (v, calib_n)
         xc = calibration_set(n, seed, ds=train_set)[0]
-        takes = inspect.signature(fn).parameters
-        extra = {**(dict(train_data=train_set) if 'train_data' in takes else {}), **(dict(calib_n=n) if 'calib_n' in takes else {})}
+        options = dict(calib_n=n) if 'calib_n' in cls.option_names() else {}
         torch.manual_seed(seed)   # as the methods experiment does
-        q = fn(copy.deepcopy(ref), QuantConfig.wa(w_bits, a_bits), xc, recipe=recipe, **extra)
+        q = quantize(copy.deepcopy(ref), cls(quant=QuantConfig.wa(w_bits, a_bits), recipe=recipe, **options), xc,
+                     train_data=train_set if cls.trains else None)
 
         out[label] = evaluate(q, test, limit=limit)['top1']
         if progress: print(f"{method} W{w_bits}A{a_bits} {label:28} top-1 {out[label]:.2f}", flush=True)

@@ -4,7 +4,10 @@
 
 # %% ../nbs/04_quantize.ipynb #1d1dfb3c
 from __future__ import annotations
-import itertools, math, re, inspect, difflib, fnmatch, functools, warnings
+import itertools, math, re, inspect, difflib, fnmatch, functools, time, warnings, dataclasses
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import ClassVar
 from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -12,15 +15,16 @@ from torch.overrides import TorchFunctionMode
 from tqdm.auto import tqdm
 from timm.layers import Attention as TimmAttention
 from .core import (QuantConfig, QuantSpec, QuantConfigError, CalibrationError, NothingToQuantizeError,
-                            CoverageWarning, CoverageError)
+                            CoverageWarning, CoverageError, METHODS)
 from .quantizers import make_quantizer
 
 # %% auto #0
 __all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bias', 'QuantAttention', 'QuantRopeAttention',
            'QuantRelPosAttention', 'QuantWindowAttention', 'QuantWindowAttentionV2', 'QuantLevitAttention',
            'QuantLevitAttentionDownsample', 'is_quantized', 'is_quantizer', 'quantizers', 'calibration', 'model_dtype',
-           'quantize', 'Undo', 'dequantize', 'quant_coverage', 'QuantSummary', 'quant_summary', 'time_calls',
-           'time_forward']
+           'quantize', 'Undo', 'dequantize', 'MethodResult', 'quant_result', 'MethodType', 'MethodConfig',
+           'register_method', 'model_kind', 'methods_for', 'restoring', 'quant_coverage', 'QuantSummary',
+           'quant_summary', 'time_calls', 'time_forward']
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
@@ -474,14 +478,22 @@ def _check_inputs_reached(model:nn.Module, batch, device):
 
 # %% ../nbs/04_quantize.ipynb #be5ca8cc
 def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or anything with nn.Linear layers)
-             config:QuantConfig|None=None,# what to quantize and how; default W8A8
+             config=None,                  # a `QuantConfig` (plain PTQ; default W8A8) or a method config (`METHODS[name](quant=...)`)
              calib_data=None,              # a tensor of inputs, or an iterable of batches (tensors, (x, y) pairs or dicts of keyword arguments)
              batch_size:int=64,            # batch size when `calib_data` is a tensor
              progress:bool=False,          # show a progress bar over calibration batches
              strict:bool=False,            # refuse (`CoverageError`) instead of warning when some module would stay in float
              calibrate:bool=True,          # False: only put the wrappers in place (static scales stay empty), e.g. to load a saved state
+             train_data=None,              # training set for methods that train (QAT, GPLQ): a map-style Dataset of (image, label)
+             copy:bool=False,              # quantize a deep copy and return it, leaving `model` as it is
             )->nn.Module:
-    "Quantize `model` in place (fake-quant wrappers, calibrated). On any error the model is left exactly as it was."
+    "Quantize `model` in place (or a copy) with a config or a method: fake-quant wrappers, calibrated. On any error the model is left exactly as it was."
+    if copy: model = deepcopy(model)
+    if config is not None and not isinstance(config, QuantConfig):   # a method config: its handler runs (see "Methods" below)
+        _check_plain_options(config, batch_size=batch_size, strict=strict, calibrate=calibrate)
+        return _apply_method(model, config, calib_data, train_data=train_data, progress=progress)
+    if train_data is not None: raise QuantConfigError("train_data is for methods that train (METHODS['qat'], METHODS['gplq']); "
+                                                      "plain quantize with a QuantConfig does not train: drop it")
     config = config or QuantConfig()
     plan, gaps = _planned(model, config)
     if gaps:
@@ -546,10 +558,18 @@ class Undo:
         setattr(module, name, value)
         return self
 
-    def hook(self, module:nn.Module, fn)->Undo:
+    def hook(self, module:nn.Module, # the module to hook
+             fn,                      # the forward hook, `fn(module, args, output)`
+            )->Undo:
         "Register `fn` as a forward hook of `module`, to be removed again."
         self.steps.append(('hook', module, fn)); module.register_forward_hook(fn)
         return self
+
+    def added_hook(self, module:nn.Module, # the module `fn` was registered on
+                   fn,                      # a forward or forward-pre hook registered by other code
+                  )->Undo:
+        "Remember that `fn` is now a (pre-)hook of `module` (registered elsewhere), to be removed again."
+        self.steps.append(('hook', module, fn)); return self
 
     def keep_mode(self, model:nn.Module)->Undo:
         "Remember the train/eval mode of every module of `model`."
@@ -579,6 +599,8 @@ class Undo:
                 for k in [k for k, h in module._forward_hooks.items() if h is a[0]]:
                     for d in (module._forward_hooks, getattr(module, '_forward_hooks_with_kwargs', {}),
                               getattr(module, '_forward_hooks_always_called', {})): d.pop(k, None)
+                for k in [k for k, h in module._forward_pre_hooks.items() if h is a[0]]:
+                    for d in (module._forward_pre_hooks, getattr(module, '_forward_pre_hooks_with_kwargs', {})): d.pop(k, None)
             elif kind == 'mode':
                 for m, training in a[0]: m.training = training
         self.steps = []
@@ -593,6 +615,145 @@ def dequantize(model:nn.Module)->nn.Module:
         if getattr(parent, attr, None) is m: setattr(parent, attr, m._float)
     undo = model.__dict__.pop('_undo', None)
     if undo is not None: undo.replay()
+    return model
+
+# %% ../nbs/04_quantize.ipynb #6d37f748
+@dataclass
+class MethodResult:
+    "What a method did: its name, the config it ran with, what it learned (QwT fits, training history, ...) and its wall time."
+    method:str                                 # the method's name in `METHODS`
+    config:object                              # the method config it ran with
+    learned:dict = field(default_factory=dict) # artefact name -> value, e.g. 'qwt_fit', 'train_history'
+    seconds:float = 0.0                        # wall time of the method, in seconds
+
+    def __getattr__(self, name):
+        learned = self.__dict__.get('learned', {})
+        if name in learned: return learned[name]
+        raise AttributeError(f"{self.__dict__.get('method')!r} learned no {name!r}; it learned: {sorted(learned) or 'nothing'}")
+
+# %% ../nbs/04_quantize.ipynb #8fb5645e
+def quant_result(model:nn.Module, # a model quantized by a method config (or not)
+                )->MethodResult|None:
+    "The `MethodResult` of the method that quantized `model`; None for a float model or a plain `QuantConfig` run."
+    return model.__dict__.get('quant_result')
+
+# %% ../nbs/04_quantize.ipynb #2c70d9ca
+_RUN_OPTIONS = ('train_data', 'progress', 'copy')   # `quantize` arguments a method run takes besides its config
+
+class MethodType(type):
+    "The type of method configs: options checked by name; `Cls(model, config, calib_data, **options)` runs the method at once."
+    def __call__(cls, *args, **options):
+        if args and isinstance(args[0], nn.Module):   # the shim
+            if len(args) > 3: raise QuantConfigError(f"{cls.__name__}(model, config, calib_data, **options): too many positional arguments")
+            model, config, calib_data = (*args, None, None)[:3]
+            run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+            return quantize(model, cls(quant=config or QuantConfig(), **options), calib_data, **run)
+        if args: raise QuantConfigError(f"{cls.__name__}: pass options by name, e.g. {cls.__name__}(quant=QuantConfig.wa(4, 4)); "
+                                        f"options: {', '.join(cls.option_names())}")
+        unknown = sorted(set(options) - set(cls.option_names()))
+        if unknown: raise QuantConfigError(f"{cls.__name__} ({cls.name!r}) has no option(s) {unknown}; "
+                                           f"its options: {', '.join(cls.option_names())}")
+        return super().__call__(**options)
+
+# %% ../nbs/04_quantize.ipynb #4007e1aa
+@dataclass(kw_only=True)
+class MethodConfig(metaclass=MethodType):
+    "Base of the method configs: the fields are the method's typed options, `run` its handler; `quantize(model, config, calib)` applies it."
+    name:ClassVar[str] = ''                 # the method's name in `METHODS`
+    model_kinds:ClassVar[tuple] = ('vit',)  # kinds of model it applies to: 'vit' (image classifiers), 'dit' (diffusion transformers)
+    trains:ClassVar[bool] = False           # True: it trains the model and needs `train_data`
+    quant:QuantConfig = field(default_factory=QuantConfig) # bit widths and default specs per slot kind
+
+    def __post_init__(self):
+        if not isinstance(self.quant, QuantConfig):
+            raise QuantConfigError(f"{type(self).__name__}.quant: expected a QuantConfig, got {type(self.quant).__name__}")
+
+    @classmethod
+    def option_names(cls)->list[str]:
+        "The method's options (its fields), in order."
+        return [f.name for f in dataclasses.fields(cls)]
+
+    def run(self, model:nn.Module, # the float model, quantized in place
+            calib_data,             # calibration inputs, as `quantize` takes them
+            undo:Undo,              # record every change besides the wrappers here
+            train_data=None,        # training set (methods with `trains=True`)
+            progress:bool=False,    # show progress bars
+           )->dict:
+        "Quantize `model` in place; return what was learned (name -> value)."
+        raise NotImplementedError(f"{type(self).__name__} does not define run()")
+
+# %% ../nbs/04_quantize.ipynb #c19166c3
+def register_method(name:str,                 # the method's name in `METHODS`
+                    model_kinds:tuple=('vit',), # kinds of model it applies to ('vit', 'dit')
+                    trains:bool=False,          # whether it trains the model (then `quantize` needs `train_data`)
+                   ):
+    "Class decorator: a `MethodConfig` subclass as a keyword-only dataclass, registered in `METHODS` under `name`."
+    def deco(cls):
+        if not issubclass(cls, MethodConfig): raise TypeError(f"{cls.__name__} must subclass MethodConfig")
+        cls.name, cls.model_kinds, cls.trains = name, tuple(model_kinds), trains
+        return METHODS.register(name, dataclass(kw_only=True)(cls))
+    return deco
+
+# %% ../nbs/04_quantize.ipynb #dea3e15d
+def model_kind(model:nn.Module, # any model
+              )->str:
+    "'dit' for a model whose forward takes a `timestep` (diffusion transformers), 'vit' for the rest (image classifiers)."
+    try: params = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError): return 'vit'
+    return 'dit' if 'timestep' in params else 'vit'
+
+
+# %% ../nbs/04_quantize.ipynb #9277319c
+def methods_for(kind:str, # 'vit' or 'dit'
+               )->list[str]:
+    "The names in `METHODS` whose configs apply to `kind` models, sorted."
+    return sorted(n for n, c in METHODS.items() if kind in c.model_kinds)
+
+# %% ../nbs/04_quantize.ipynb #605879e8
+@contextmanager
+def restoring(model:nn.Module, # the float model a method is about to change
+             ):
+    "Yield the `Undo` record a method fills; attach it to `model` on success, give `model` back exactly as it was on any error."
+    if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
+    state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
+    attrs = {name: dict(m.__dict__['_parameters']) for name, m in model.named_modules()}
+    was_training = model.training
+    undo = Undo().keep_mode(model)
+    try: yield undo
+    except BaseException:
+        undo.replay(); dequantize(model)   # this method's own steps, then the wrappers and what a nested method recorded
+        for name, m in model.named_modules():
+            if name in attrs: m.__dict__['_parameters'].clear(); m.__dict__['_parameters'].update(attrs[name])
+        model.load_state_dict(state); model.train(was_training)
+        raise
+    undo.attach(model)
+
+# %% ../nbs/04_quantize.ipynb #c2a48596
+def _check_plain_options(config, **given):
+    defaults = {k: p.default for k, p in inspect.signature(quantize).parameters.items() if k in given}
+    changed = [k for k, v in given.items() if v != defaults[k]]
+    if changed: raise QuantConfigError(f"{', '.join(changed)}: options of plain quantize with a QuantConfig; with the method "
+                                       f"config {type(config).__name__} set the method's own options ({', '.join(config.option_names())})")
+
+# %% ../nbs/04_quantize.ipynb #6516a8bd
+def _apply_method(model:nn.Module, config, calib_data, train_data=None, progress:bool=False)->nn.Module:
+    "Run the method `config` on `model` in place (see `quantize`)."
+    if not isinstance(config, MethodConfig):
+        raise QuantConfigError(f"config must be a QuantConfig or a method config, e.g. METHODS['repq-vit'](quant=QuantConfig.wa(4, 4)); "
+                               f"got {type(config).__name__}. Methods: {', '.join(METHODS)}")
+    kind = model_kind(model)
+    if kind not in config.model_kinds:
+        fits = [n for n, c in METHODS.items() if kind in c.model_kinds]
+        raise QuantConfigError(f"{config.name!r} applies to {'/'.join(config.model_kinds)} models and {type(model).__name__} is a "
+                               f"{kind!r} model; methods for it: {', '.join(fits)}")
+    if config.trains and train_data is None:
+        raise QuantConfigError(f"{config.name} trains the model: pass train_data=... (a map-style Dataset of (image, label): "
+                               "fashion_mnist('train'), or load_data(folder, 'train', model) for an image folder)")
+    if train_data is not None and not config.trains: raise QuantConfigError(f"{config.name} does not train: drop train_data")
+    start = time.perf_counter()
+    with restoring(model) as undo:
+        learned = config.run(model, calib_data, undo, train_data=train_data, progress=progress) or {}
+        undo.set(model, 'quant_result', MethodResult(config.name, config, dict(learned), time.perf_counter() - start))
     return model
 
 # %% ../nbs/04_quantize.ipynb #e2bc317b
