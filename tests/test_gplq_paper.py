@@ -5,6 +5,7 @@ import pytest, torch
 from torch import nn
 import workbench, workbench.methods as methods
 from workbench.core import QuantConfig, METHODS, CALIBRATORS
+from workbench.quantize import quant_result
 from workbench.quantize import dequantize, is_quantized
 from workbench.observe import is_block
 from workbench.models import load_model, Callback
@@ -58,12 +59,12 @@ def test_activation_quantizers_are_symmetric_per_channel_lsq(paper):
 def test_lr_constant_no_smoothing(paper):
     *_, spy, model = paper
     assert len(spy.lrs) == 2 and all(lr == 5e-6 for step in spy.lrs for lr in step)
-    assert [r['lr'] for r in model.train_history] == [5e-6]
+    assert [r['lr'] for r in quant_result(model).train_history] == [5e-6]
     assert all(ls == 0.0 and opt == 'AdamW' for *_, ls, opt in spy.losses)
 
 def test_pca_loss_is_summed_over_components(paper):
     *_, spy, model = paper
-    assert model.pca_dims > 1   # FM-ViT is 96 wide: the unrounded 60 % count
+    assert quant_result(model).pca_dims > 1   # FM-ViT is 96 wide: the unrounded 60 % count
     for got, summed, meaned, *_ in spy.losses:
         assert got == pytest.approx(summed, rel=1e-4) and got != pytest.approx(meaned, rel=1e-2)
 
@@ -81,7 +82,7 @@ def test_qwt_target_is_the_stage1_model(paper, xc):
         x = xs[0]; yq = quant(x).double()
         r_stage1 = (stage1(x).double() - yq).pow(2).mean().item()
         r_float = (ref.blocks[0](x).double() - yq).pow(2).mean().item()
-    rec = model.qwt_fit[0]
+    rec = quant_result(model).qwt_fit[0]
     assert rec['mse_before'] == pytest.approx(r_stage1, rel=1e-5)
     assert rec['mse_before'] != pytest.approx(r_float, rel=1e-2)
 
@@ -92,4 +93,4 @@ def test_dequantize_restores_bit_for_bit(paper):
     sd = m.state_dict()
     assert list(sd) == list(state) and all(torch.equal(sd[k], v) and sd[k].dtype == v.dtype for k, v in state.items())
     assert not [n for n, mod in m.named_modules() if mod._forward_hooks or hasattr(mod, 'qwt')]
-    assert not [a for a in ('train_history', 'qwt_fit', 'pca_dims', '_undo') if a in m.__dict__]
+    assert not [a for a in ('quant_result', '_undo') if a in m.__dict__]

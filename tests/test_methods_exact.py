@@ -6,6 +6,7 @@ from torch.utils.data import TensorDataset
 from workbench.core import QuantConfig, CalibrationError
 from workbench.quantize import dequantize, is_quantized
 from workbench.methods import METHODS
+from workbench.quantize import methods_for
 from workbench.models import load_model
 from workbench.data import fashion_mnist, calibration_set
 
@@ -42,13 +43,13 @@ def assert_same_float_model(model, ref, fresh):
         assert sd[k].dtype == v.dtype and torch.equal(sd[k], v), k
     assert not is_quantized(model) and '_undo' not in model.__dict__
     assert [n for n, m in model.named_modules() if m._forward_hooks or m._forward_pre_hooks] == []
-    assert [a for a in ('train_history', 'qwt_fit', 'pca_dims') if hasattr(model, a)] == []
+    assert [a for a in ('quant_result', 'train_history', 'qwt_fit', 'pca_dims') if hasattr(model, a)] == []
     assert [n for n, _ in model.named_modules()] == [n for n, _ in ref.named_modules()]
     assert all(p.grad is None for p in model.parameters()) and model.training == ref.training
     fresh.load_state_dict(sd, strict=True)
 
 @pytest.mark.parametrize('arch', ['fm', 'nobias'])
-@pytest.mark.parametrize('name', sorted(METHODS))
+@pytest.mark.parametrize('name', methods_for('vit'))
 def test_dequantize_is_exact(name, arch, request):
     setup = request.getfixturevalue(arch)
     ref = setup['make'](); model = copy.deepcopy(ref)
@@ -70,7 +71,7 @@ def fm16(fm):
     with torch.no_grad(): y = ref(x)
     return dict(fm, ref=ref, calib=fm['calib'].to(torch.bfloat16), x=x, y=y)
 
-@pytest.mark.parametrize('name', sorted(METHODS))
+@pytest.mark.parametrize('name', methods_for('vit'))
 def test_bf16_w8a8(name, fm16):
     "bf16 FM-ViT, bf16 calibration data (no cast, no warning): W8A8 logits within cosine 0.99 of the bf16 float model's."
     model = copy.deepcopy(fm16['ref'])
@@ -86,7 +87,7 @@ def test_bf16_w8a8(name, fm16):
     dequantize(model)
     assert_same_float_model(model, fm16['ref'], fm16['make']().to(torch.bfloat16))
 
-@pytest.mark.parametrize('name', sorted(METHODS))
+@pytest.mark.parametrize('name', methods_for('vit'))
 def test_float32_calibration_of_bf16_model_is_cast_once(name, nobias):
     ref = nobias_vit().to(torch.bfloat16); model = copy.deepcopy(ref)
     with warnings.catch_warnings(record=True) as w:
@@ -97,7 +98,7 @@ def test_float32_calibration_of_bf16_model_is_cast_once(name, nobias):
     dequantize(model)
     assert_same_float_model(model, ref, nobias_vit().to(torch.bfloat16))
 
-@pytest.mark.parametrize('name', sorted(METHODS))
+@pytest.mark.parametrize('name', methods_for('vit'))
 def test_integer_images_are_refused(name, nobias):
     model = nobias_vit(); before = {k: v.clone() for k, v in model.state_dict().items()}
     pixels = (nobias['calib'].abs() * 60).clamp(0, 255).to(torch.uint8)

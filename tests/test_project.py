@@ -36,7 +36,7 @@ def test_import_workbench_fills_every_registry():
     assert set(formats) <= set(quantizers), f"formats without a quantizer: {set(formats) - set(quantizers)}"
     assert {'mxfp4', 'nvfp4', 'tanq', 'e4m3', 'log2'} <= set(quantizers)
     assert {'minmax', 'percentile', 'omse', 'percentile-search', 'clip-search'} <= set(estimators)
-    assert {'ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq', 'qat'} <= set(methods)
+    assert {'ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq', 'qat'} | {'ptq-tg', 'balance', 'balance-tg', 'hadamard', 'lrq'} <= set(methods)   # ViT and DiT
     assert {'fm-vit', 'fm-swin', 'fm-dit'} <= set(models)
 
 def test_no_import_circles():

@@ -2,7 +2,7 @@
 import copy
 import pytest, torch
 from workbench.core import QuantConfig
-from workbench.quantize import dequantize, is_quantized
+from workbench.quantize import dequantize, is_quantized, quant_result
 from workbench.observe import is_block
 from workbench.methods import qwt, fit_qwt
 from workbench.models import load_model
@@ -38,7 +38,7 @@ def block_data(model, fmodel, xc):
 
 def test_records_and_gate(fitted):
     _, _, model = fitted
-    recs = model.qwt_fit
+    recs = quant_result(model).qwt_fit
     blocks = [m for m in model.modules() if is_block(m)]
     assert len(recs) == len(blocks) > 0
     for r, b in zip(recs, blocks):
@@ -50,7 +50,7 @@ def test_records_and_gate(fitted):
 def test_kept_compensations_reduce_the_blocks_own_error(fitted, xc):
     ref, _, model = fitted
     qb, data = block_data(model, ref, xc)
-    for (i, x, yq, yf), r in zip(data, model.qwt_fit):
+    for (i, x, yq, yf), r in zip(data, quant_result(model).qwt_fit):
         if not r['kept']: continue
         with torch.no_grad(): c = qb[i].qwt(x.float()).double()
         before = (yf - yq).pow(2).mean().item(); after = (yf - yq - c).pow(2).mean().item()

@@ -5,6 +5,7 @@
 # %% ../nbs/15_dit_quant.ipynb #840b573b
 from __future__ import annotations
 import copy, dataclasses, math
+from typing import ClassVar
 from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -12,14 +13,15 @@ from tqdm.auto import tqdm
 from diffusers.models.attention_processor import Attention as DiffusersAttention
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, WorkbenchError
 from .quantize import (quantize, dequantize, quantizers, calibration, is_quantized, ATTENTION_WRAPPERS,
-                                _slot, _forward)
+                                _slot, _forward, Undo, MethodConfig, register_method, methods_for)
 from .observe import activation_stats, ActivationStats, channel_peaks, histogram, grid_levels, sqnr_db
 from .dit import sample
 
 # %% auto #0
 __all__ = ['DIT_METHODS', 'QuantDiTAttention', 'recording', 'trajectory_calibration', 'timestep_stats', 'range_over_timesteps',
            'group_of', 'calibrate_timestep_groups', 'balance_sites', 'balance_channels', 'hadamard', 'HadamardLinear',
-           'rotate_linears', 'quantize_dit', 'TimestepExplorer', 'dit_quality', 'sample_grid', 'save_grid', 'dit_table',
+           'rotate_linears', 'DiTRecipe', 'TimestepGroupPTQ', 'BalancedPTQ', 'BalancedTimestepGroupPTQ', 'HadamardPTQ',
+           'LRQ', 'quantize_dit', 'TimestepExplorer', 'dit_quality', 'sample_grid', 'save_grid', 'dit_table',
            'dit_report']
 
 # %% ../nbs/15_dit_quant.ipynb #9a8d2c62
@@ -118,8 +120,13 @@ def _select_group(model, args, kwargs):
         q.scale, q.zero_point = q.group_scale[g].clone(), q.group_zero_point[g].clone()
 
 @torch.no_grad()
-def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, num_train_timesteps:int=1000,
-                              progress:bool=False)->nn.Module:
+def calibrate_timestep_groups(model:nn.Module,          # the quantized DiT (its static activation quantizers get per-group scales)
+                              calib:list[dict],          # calibration batches from `trajectory_calibration`
+                              groups:int=5,              # number of equal timestep groups
+                              num_train_timesteps:int=1000, # the diffusion's training timesteps (the groups split 0..this)
+                              progress:bool=False,       # show a progress bar over the groups
+                              undo:Undo|None=None,       # record the model attribute and hook added, so that `dequantize` removes them
+                             )->nn.Module:
     "Give every static activation quantizer of the quantized `model` one set of scales per timestep group."
     if not is_quantized(model): raise QuantConfigError("quantize the model first (per-group scales refine its activation quantizers)")
     if not (isinstance(groups, int) and groups >= 1): raise QuantConfigError(f"groups must be a positive integer, got {groups!r}")
@@ -147,9 +154,12 @@ def calibrate_timestep_groups(model:nn.Module, calib:list[dict], groups:int=5, n
     finally: model.train(was_training)
     for q in acts:
         q.register_buffer('group_scale', torch.stack(scales[q.name])); q.register_buffer('group_zero_point', torch.stack(zeros[q.name]))
-    model.timestep_groups = (groups, num_train_timesteps)
+    if undo is None: model.timestep_groups = (groups, num_train_timesteps)
+    else: undo.set(model, 'timestep_groups', (groups, num_train_timesteps))
     if getattr(model, '_group_hook', None) is None:
-        model._group_hook = model.register_forward_pre_hook(_select_group, with_kwargs=True)
+        handle = model.register_forward_pre_hook(_select_group, with_kwargs=True)
+        if undo is None: model._group_hook = handle
+        else: undo.added_hook(model, _select_group).set(model, '_group_hook', handle)
     return model
 
 # %% ../nbs/15_dit_quant.ipynb #c13a18e8
@@ -234,45 +244,99 @@ class HadamardLinear(nn.Module):
             if linear.bias is not None: self.linear.bias.copy_(linear.bias)
     def forward(self, x:Tensor)->Tensor: return self.linear(x @ self.rotation.T)
 
-def rotate_linears(model:nn.Module, under:str='transformer_blocks')->list[str]:
+def rotate_linears(model:nn.Module,             # the float DiT (changed in place)
+                   under:str='transformer_blocks', # rotate the Linears whose names start with this
+                   undo:Undo|None=None,          # record the replacements here, so that `dequantize` puts the Linears back
+                  )->list[str]:
     "Replace every Linear under `under` whose input width is a power of two by a `HadamardLinear` (in place); their names."
     done = []
     for name, m in list(model.named_modules()):
         if isinstance(m, nn.Linear) and name.startswith(under) and m.in_features & (m.in_features - 1) == 0:
             parent, _, attr = name.rpartition('.')
-            setattr(model.get_submodule(parent), attr, HadamardLinear(m)); done.append(name)
+            host, new = model.get_submodule(parent), HadamardLinear(m)
+            if undo is None: setattr(host, attr, new)
+            else: undo.set(host, attr, new)
+            done.append(name)
     if not done: raise QuantConfigError(f"no power-of-two-wide Linear under {under!r} to rotate")
     return done
 
 # %% ../nbs/15_dit_quant.ipynb #f10c83a6
-DIT_METHODS = ('ptq', 'ptq-tg', 'balance', 'balance-tg', 'hadamard', 'lrq')
+@dataclasses.dataclass(kw_only=True)
+class DiTRecipe(MethodConfig):
+    "The pipeline the DiT recipes share: a float-side transform, `quantize`, then per-timestep-group scales."
+    balance:ClassVar[bool] = False          # balance channels (fold into adaLN) before quantizing
+    rotate:ClassVar[bool] = False           # Hadamard-rotate the power-of-two-wide Linears before quantizing
+    twinlog_weights:ClassVar[bool] = False  # twin-log weights (LRQ-DiT)
+    model_kinds:ClassVar[tuple] = ('dit',)
 
+    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+        calib = list(calib_data or [])   # read up to three times (balance, quantize, groups): a generator would run dry
+        if not calib: raise CalibrationError(f"{self.name} needs calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
+        config, learned = self.quant, {}
+        if self.balance: undo.keep_all(model); learned['balance'] = balance_channels(model, calib, self.alpha)
+        if self.rotate: learned['rotated'] = rotate_linears(model, undo=undo)
+        if self.twinlog_weights and config.weight is not None:
+            config = dataclasses.replace(config, weight=config.weight.replace(format='twinlog', estimator='minmax', symmetric=True))
+        quantize(model, config, calib, progress=progress)
+        if getattr(self, 'groups', None): calibrate_timestep_groups(model, calib, self.groups, progress=progress, undo=undo)
+        return learned
+
+# %% ../nbs/15_dit_quant.ipynb #71f5d70f
+@register_method('ptq-tg', model_kinds=('dit',))
+class TimestepGroupPTQ(DiTRecipe):
+    "PTQ with one set of activation scales per timestep group (PTQ4DiT/Q-DiT's timestep-aware calibration)."
+    groups:int = 5 # equal timestep groups, each with its own activation scales
+
+# %% ../nbs/15_dit_quant.ipynb #9c94bbf1
+@register_method('balance', model_kinds=('dit',))
+class BalancedPTQ(DiTRecipe):
+    "PTQ after migrating activation outliers into the weights (channel balancing folded into adaLN)."
+    balance:ClassVar[bool] = True
+    alpha:float = 0.5 # migration strength: 0 keeps the activations, 1 moves all of their range into the weights
+
+# %% ../nbs/15_dit_quant.ipynb #d274c0b7
+@register_method('balance-tg', model_kinds=('dit',))
+class BalancedTimestepGroupPTQ(BalancedPTQ):
+    "Channel balancing, then PTQ with per-timestep-group activation scales."
+    groups:int = 5 # equal timestep groups, each with its own activation scales
+
+# %% ../nbs/15_dit_quant.ipynb #90b4ba82
+@register_method('hadamard', model_kinds=('dit',))
+class HadamardPTQ(DiTRecipe):
+    "PTQ after rotating the inputs of the power-of-two-wide Linears by a Hadamard matrix (outliers spread over channels)."
+    rotate:ClassVar[bool] = True
+
+# %% ../nbs/15_dit_quant.ipynb #b361d719
+@register_method('lrq', model_kinds=('dit',))
+class LRQ(DiTRecipe):
+    "LRQ-DiT: Hadamard rotation and twin-log weights at the config's weight bits."
+    rotate:ClassVar[bool] = True
+    twinlog_weights:ClassVar[bool] = True
+
+# %% ../nbs/15_dit_quant.ipynb #18311a9e
+DIT_METHODS = ('ptq', 'ptq-tg', 'balance', 'balance-tg', 'hadamard', 'lrq')   # every method for DiTs, in table order
+
+# %% ../nbs/15_dit_quant.ipynb #ce53103a
 def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
                  method:str='ptq-tg',       # one of `DIT_METHODS`
                  config:QuantConfig|None=None, # bits and granularities; default W8A8
                  calib:list[dict]|None=None,   # calibration batches from `trajectory_calibration`
                  groups:int=5,              # timestep groups for the '-tg' methods
                  alpha:float=0.5,           # migration strength for the 'balance' methods
-                 progress:bool=False)->nn.Module:
-    "A quantized copy of the DiT `model` by `method`."
+                 progress:bool=False,       # show progress bars
+                )->nn.Module:
+    "A quantized copy of the DiT `model` by `method`: `quantize(copy, METHODS[method](quant=config, ...), calib)`."
     if method not in DIT_METHODS: raise QuantConfigError(f"unknown DiT method {method!r}; choose one of {DIT_METHODS}")
-    calib = list(calib or [])   # read up to three times (balance, quantize, groups): a generator would run dry
+    calib = list(calib or [])
     if not calib: raise CalibrationError("quantize_dit needs calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
     if is_quantized(model): raise QuantConfigError("the model is already quantized; pass the float DiT")
-    config = config or QuantConfig.wa(8, 8)
+    cls = METHODS[method]
+    options = {k: v for k, v in dict(groups=groups, alpha=alpha).items() if k in cls.option_names()}
     q = copy.deepcopy(model).eval()
-    if method.startswith('balance'): balance_channels(q, calib, alpha)
-    if method in ('hadamard', 'lrq'): rotate_linears(q)
-    if method == 'lrq' and config.weight is not None:
-        config = dataclasses.replace(config, weight=config.weight.replace(format='twinlog', estimator='minmax', symmetric=True))
-    quantize(q, config, calib, progress=progress)
-    if method.endswith('-tg'): calibrate_timestep_groups(q, calib, groups, progress=progress)
-    q.quant_method = method
-    return q
+    return quantize(q, cls(quant=config or QuantConfig.wa(8, 8), **options), calib, progress=progress)
 
 # %% ../nbs/15_dit_quant.ipynb #4d733711
 from .quantizers import make_quantizer
-from .explorer import load_bokehjs
 
 def _clip_range(q)->tuple[float, float]:
     s, z = q.scale.flatten()[0].item(), q.zero_point.flatten()[0].item()
@@ -423,6 +487,7 @@ class TimestepExplorer:
 
     def _ipython_display_(self):
         from IPython.display import display
+        from workbench.explorer import load_bokehjs   # the UI layer, only when a widget is shown
         load_bokehjs(); display(self.widget)
 
 # %% ../nbs/15_dit_quant.ipynb #c2acedbc
