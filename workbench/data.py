@@ -8,6 +8,7 @@ import gzip, os, struct
 from pathlib import Path
 import numpy as np, torch
 import workbench
+from fastcore.basics import patch
 from torch import Tensor, nn
 from torch.utils.data import Dataset, DataLoader, Subset
 from .core import WorkbenchError, DataNotFoundError, CalibrationError
@@ -22,21 +23,27 @@ __all__ = ['FASHION_MNIST_CLASSES', 'FASHION_MNIST_MEAN', 'FASHION_MNIST_STD', '
 FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                          'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530   # of the training images, in [0, 1]
+
+# %% ../nbs/05_data.ipynb #8dc973e4
 DEBIAN_FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
 REPO_DATA = Path(workbench.__file__).resolve().parent.parent / 'data'   # the repository's data/ (editable installs)
 _FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
           'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
 
+# %% ../nbs/05_data.ipynb #4023383a
 def _candidates(path=None):
     if path is not None: yield Path(path); return   # an explicit path is the only place looked at
     if os.environ.get('WORKBENCH_DATA'): yield from (Path(os.environ['WORKBENCH_DATA']), Path(os.environ['WORKBENCH_DATA'])/'fashion-mnist')
     yield from (REPO_DATA, REPO_DATA/'fashion-mnist', DEBIAN_FASHION_MNIST)
 
+# %% ../nbs/05_data.ipynb #45c9cec9
 def _find(folder:Path, stem:str)->Path|None:
     for name in (stem + '.gz', stem):
         if (folder/name).is_file(): return folder/name
 
-def find_fashion_mnist(path:str|Path|None=None)->Path:
+# %% ../nbs/05_data.ipynb #0fe8fd67
+def find_fashion_mnist(path:str|Path|None=None, # look only here; None: the search order above
+                      )->Path:
     "The first folder (see the search order above) that holds all four Fashion-MNIST files."
     tried = []
     for folder in _candidates(path):
@@ -48,7 +55,8 @@ def find_fashion_mnist(path:str|Path|None=None)->Path:
         "in a folder and pass path=... or set WORKBENCH_DATA.")
 
 # %% ../nbs/05_data.ipynb #1cdd0c29
-def read_idx(path:str|Path)->np.ndarray:
+def read_idx(path:str|Path, # an IDX file, optionally gzipped (.gz)
+            )->np.ndarray:
     "Read an IDX file (optionally gzipped) into a numpy array."
     path = Path(path)
     with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f: raw = f.read()
@@ -65,7 +73,9 @@ def read_idx(path:str|Path)->np.ndarray:
 class FashionMNIST(Dataset):
     "A Fashion-MNIST split held in memory: `images` uint8 (N, 28, 28), `labels` int64 (N,); items are normalized (1, 28, 28) floats."
     classes = FASHION_MNIST_CLASSES
-    def __init__(self, split:str='test', path:str|Path|None=None):
+    def __init__(self,
+                 split:str='test',             # 'train' (60,000 images) or 'test' (10,000)
+                 path:str|Path|None=None):     # the folder of the files; None: the search order above
         if split not in _FILES: raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         folder = find_fashion_mnist(path)
         self.split, self.folder = split, folder
@@ -74,18 +84,28 @@ class FashionMNIST(Dataset):
         if len(self.images) != len(self.labels):
             raise ValueError(f"{folder}: {len(self.images)} images but {len(self.labels)} labels in the {split} split")
     def __len__(self): return len(self.labels)
-    def tensors(self, idx=None)->tuple[Tensor, Tensor]:
-        "Normalized images (N, 1, 28, 28) and labels, for all items or for the indices `idx`."
-        x, y = (self.images, self.labels) if idx is None else (self.images[idx], self.labels[idx])
-        return normalize(x), y
     def __getitem__(self, i): x, y = self.tensors(torch.as_tensor([i])); return x[0], y[0]
     def __repr__(self): return f"FashionMNIST({self.split!r}, n={len(self)}, from {self.folder})"
 
-def normalize(images:Tensor)->Tensor:
+# %% ../nbs/05_data.ipynb #420cd11d
+@patch
+def tensors(self:FashionMNIST,
+            idx=None, # indices of the items (a tensor or list); None: all of them
+           )->tuple[Tensor, Tensor]:
+    "Normalized images (N, 1, 28, 28) and labels, for all items or for the indices `idx`."
+    x, y = (self.images, self.labels) if idx is None else (self.images[idx], self.labels[idx])
+    return normalize(x), y
+
+# %% ../nbs/05_data.ipynb #89565751
+def normalize(images:Tensor, # uint8 images (N, 28, 28)
+             )->Tensor:
     "uint8 (N, 28, 28) images -> float (N, 1, 28, 28), standardized with the training set's mean and std."
     return ((images.float() / 255 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD).unsqueeze(1)
 
-def fashion_mnist(split:str='test', path:str|Path|None=None)->FashionMNIST:
+# %% ../nbs/05_data.ipynb #5c6aa98a
+def fashion_mnist(split:str='test',            # 'train' (60,000 images) or 'test' (10,000)
+                  path:str|Path|None=None,     # the folder of the files; None: the search order above
+                 )->FashionMNIST:
     "Fashion-MNIST's 'train' (60,000) or 'test' (10,000) split from the local disk."
     return FashionMNIST(split, path)
 
@@ -100,17 +120,21 @@ def _map_style(ds)->Dataset:
                         "use load_data(...) for 'fashion-mnist' or an image folder, or wrap tensors in a TensorDataset")
     return ds
 
+# %% ../nbs/05_data.ipynb #11bcd98f
 def _take(ds:Dataset, order:Tensor, batch_size:int, num_workers:int=0):
     "Batches of the items `order` of `ds`, in that order: by indexing if `ds` has a `tensors` method, else through a DataLoader."
     if callable(getattr(ds, 'tensors', None)):
         for i in range(0, len(order), batch_size): yield ds.tensors(order[i:i + batch_size])
     else: yield from DataLoader(Subset(ds, order.tolist()), batch_size=batch_size, num_workers=num_workers)
 
+# %% ../nbs/05_data.ipynb #77bedc07
 def batches(ds:Dataset,             # a map-style data set of (image, label) items, e.g. `FashionMNIST` or an `ImageFolder`
-            batch_size:int=256, shuffle:bool=False,
+            batch_size:int=256,     # items per batch (the last batch may be smaller)
+            shuffle:bool=False,     # a seeded random order instead of the data set's
             seed:int=0,             # the shuffling order's seed
             limit:int|None=None,    # only the first `limit` items (of the shuffled order, if shuffled)
-            rank:int=0, world:int=1, # this process's share when `world` processes split the data
+            rank:int=0,             # this process's index among `world` processes
+            world:int=1,            # how many processes split the data
             num_workers:int=0):     # DataLoader worker processes for data sets read item by item (not Fashion-MNIST)
     "Yield `(x, y)` batches of `ds` (the first `limit` items if given), shuffled with `seed` if asked; rank `rank` of `world` gets every `world`-th item."
     n = len(_map_style(ds)) if limit is None else min(limit, len(_map_style(ds)))
@@ -119,17 +143,22 @@ def batches(ds:Dataset,             # a map-style data set of (image, label) ite
     yield from _take(ds, order, batch_size, num_workers)
 
 # %% ../nbs/05_data.ipynb #877e78f6
-def calibration_indices(n:int=256, seed:int=0, population:int=60_000)->list[int]:
+def calibration_indices(n:int=256,              # how many items
+                        seed:int=0,             # which ones: the seed of the choice
+                        population:int=60_000,  # how many items there are to choose from (Fashion-MNIST's training split)
+                       )->list[int]:
     "The `n` training-set indices of the calibration subset for `seed` (sorted)."
     if not 0 < n <= population:
         raise CalibrationError(f"calib_n must be in 1..{population}, got {n}; the calibration data has {population} "
                                "items: ask for fewer, or calibrate on a larger data set")
     return sorted(torch.randperm(population, generator=torch.Generator().manual_seed(seed))[:n].tolist())
 
+# %% ../nbs/05_data.ipynb #964a1943
 def calibration_set(n:int=256,               # how many items
                     seed:int=0,              # which ones: a seeded choice among the `len(ds)` items
                     ds:Dataset|None=None,    # any map-style data set of (image, label); default Fashion-MNIST's training split
-                    num_workers:int=0)->tuple[Tensor, list[int]]:
+                    num_workers:int=0,       # DataLoader worker processes for data sets read item by item
+                   )->tuple[Tensor, list[int]]:
     "A seeded calibration batch `x` of `n` items of `ds` (stacked), and their indices."
     ds = ds if ds is not None else fashion_mnist('train')
     idx = calibration_indices(n, seed, len(_map_style(ds)))
@@ -140,7 +169,8 @@ class DataMismatchError(WorkbenchError, ValueError):
     "The data do not fit the model (class count, channels, image size); the message says what to change."
 
 # %% ../nbs/05_data.ipynb #040a8d83
-def model_data_config(model:nn.Module)->dict:
+def model_data_config(model:nn.Module, # a timm model, or any model with a `card` holding a 'data_config'
+                     )->dict:
     "The input `model` expects, as a timm data config: its card's `data_config` if it has one, else timm's, fitted to the model."
     card = getattr(model, 'card', None)
     if isinstance(card, dict) and card.get('data_config'): return dict(card['data_config'])
@@ -156,7 +186,8 @@ def model_data_config(model:nn.Module)->dict:
     return cfg
 
 # %% ../nbs/05_data.ipynb #5266da54
-def eval_transform(data_config:dict):
+def eval_transform(data_config:dict, # a timm data config (`model_data_config`); its `input_size` gives the channels
+                  ):
     "timm's eval transform (resize, centre crop, normalize) for `data_config`, images converted to its channel count first."
     import timm.data
     from torchvision import transforms as T
@@ -195,8 +226,12 @@ def _image_folder(root:Path, data_config:dict):
     except FileNotFoundError as e:
         raise DataNotFoundError(f"{root}: {e} Every class folder needs at least one image.") from None
 
-def image_folder(root:str|Path, img_size:int=224, crop_pct:float=0.875,
-                 mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
+# %% ../nbs/05_data.ipynb #2b26ecc2
+def image_folder(root:str|Path,                    # an ImageNet-style folder, root/<class>/<image>
+                 img_size:int=224,                 # the side of the square the images are resized and cropped to
+                 crop_pct:float=0.875,             # the centre crop's share of the resized image
+                 mean=(0.485, 0.456, 0.406),       # per-channel mean of the normalization (ImageNet's)
+                 std=(0.229, 0.224, 0.225),        # per-channel standard deviation of the normalization (ImageNet's)
                  model=None): # take the transform from this model's data config instead (see `model_data_config`)
     "An ImageNet-style folder (`root/<class>/<img>`) with a timm-style eval transform (taken from `model` if given)."
     root = Path(root).expanduser()
@@ -211,15 +246,22 @@ def _num_classes(model:nn.Module)->int|None:
     n = card.get('num_classes') if isinstance(card, dict) else None
     return n if n is not None else getattr(model, 'num_classes', None)
 
-def check_fits(ds:Dataset,       # a data set of (image, label) items
-               model:nn.Module,  # the model that will read it
-               what:str='the data')->Dataset:
-    "Raise a clear `DataMismatchError` if `ds` cannot feed `model`: class count against its head, image shape against its input."
-    classes, n_out = getattr(ds, 'classes', None), _num_classes(model)
+# %% ../nbs/05_data.ipynb #e7f4db4e
+def _check_class_count(ds:Dataset, n_out:int|None, what:str):
+    "A `DataMismatchError` if `ds` names its classes and their count is not the model's `n_out` outputs."
+    classes = getattr(ds, 'classes', None)
     if classes is not None and n_out and len(classes) != n_out:
         raise DataMismatchError(f"{what} has {len(classes)} classes ({', '.join(map(str, classes[:5]))}{', ...' if len(classes) > 5 else ''}) "
                                 f"but the model's head has {n_out} outputs: give the model a {len(classes)}-class head "
                                 f"(e.g. load_model(name, num_classes={len(classes)})) or use the data it was trained on")
+
+# %% ../nbs/05_data.ipynb #ba016d32
+def check_fits(ds:Dataset,       # a data set of (image, label) items
+               model:nn.Module,  # the model that will read it
+               what:str='the data', # how error messages name the data set
+              )->Dataset:
+    "Raise a clear `DataMismatchError` if `ds` cannot feed `model`: class count against its head, image shape against its input."
+    _check_class_count(ds, _num_classes(model), what)
     try: x = ds[0][0]
     except Exception as e:
         raise DataMismatchError(f"{what}: the first item cannot be read ({type(e).__name__}: {e})") from e
@@ -232,6 +274,20 @@ def check_fits(ds:Dataset,       # a data set of (image, label) items
 # %% ../nbs/05_data.ipynb #bd2119af
 FASHION_MNIST_NAMES = ('fashion-mnist', 'fashion_mnist', 'fashionmnist')
 
+# %% ../nbs/05_data.ipynb #28105b74
+def _folder_data(spec:str|Path, split:str, model:nn.Module|None, data_config:dict|None)->tuple[Dataset, str]:
+    "The `split` of the folder `spec` as an `ImageFolder`, and how messages name it; a clear error if it is not a folder."
+    root = Path(spec).expanduser()
+    if not root.is_dir():
+        raise DataNotFoundError(f"{str(spec)!r} is neither 'fashion-mnist' nor an existing folder: pass 'fashion-mnist', a folder "
+                                "root/<class>/<image> (optionally with train/ and val/ sub-folders), or a Dataset")
+    cfg = data_config or (model_data_config(model) if model is not None else dict(
+        input_size=(3, 224, 224), interpolation='bicubic', crop_pct=0.875, crop_mode='center',
+        mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)))
+    folder = split_folder(root, split)
+    return _image_folder(folder, cfg), f"the folder {folder}"
+
+# %% ../nbs/05_data.ipynb #3696d012
 def load_data(spec:str|Path|Dataset,      # 'fashion-mnist', an ImageNet-style folder, or a map-style Dataset
               split:str='test',            # 'train' or 'test' ('val' for folders: root/val or root/test)
               model:nn.Module|None=None,   # read images the way this model takes them, and check that the data fit it
@@ -239,15 +295,6 @@ def load_data(spec:str|Path|Dataset,      # 'fashion-mnist', an ImageNet-style f
     "The one way to get data: a Fashion-MNIST split, an `ImageFolder` with the model's eval transform, or `spec` itself."
     if isinstance(spec, Dataset): ds, what = spec, type(spec).__name__
     elif isinstance(spec, str) and spec.lower() in FASHION_MNIST_NAMES: ds, what = fashion_mnist(split), f"Fashion-MNIST ({split})"
-    elif isinstance(spec, (str, Path)):
-        root = Path(spec).expanduser()
-        if not root.is_dir():
-            raise DataNotFoundError(f"{str(spec)!r} is neither 'fashion-mnist' nor an existing folder: pass 'fashion-mnist', a folder "
-                                    "root/<class>/<image> (optionally with train/ and val/ sub-folders), or a Dataset")
-        cfg = data_config or (model_data_config(model) if model is not None else dict(
-            input_size=(3, 224, 224), interpolation='bicubic', crop_pct=0.875, crop_mode='center',
-            mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)))
-        folder = split_folder(root, split)
-        ds, what = _image_folder(folder, cfg), f"the folder {folder}"
+    elif isinstance(spec, (str, Path)): ds, what = _folder_data(spec, split, model, data_config)
     else: raise TypeError(f"load_data: expected 'fashion-mnist', a folder path or a Dataset, got {type(spec).__name__}")
     return check_fits(ds, model, what) if model is not None else ds

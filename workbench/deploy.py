@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .core import WorkbenchError, QuantConfig, QuantSpec
 from .quantize import quantize, dequantize, quantizers, is_quantizer, is_quantized, QuantLinear, CoverageWarning
 from .quantizers import UniformQuantizer, fake_quant
@@ -25,7 +26,9 @@ class DeployError(WorkbenchError, ValueError):
 # %% ../nbs/16_deploy.ipynb #6977326a
 SAVE_FORMAT = 'workbench-quantized/1'   # the metadata's format tag; `load_quantized` refuses other files
 
-def structure(model:nn.Module)->dict:
+# %% ../nbs/16_deploy.ipynb #f0f4c106
+def structure(model:nn.Module, # a quantized model, converted or not
+             )->dict:
     "What rebuilds `model`'s quantization: every quantizer slot (spec, kind, mode), every `IntLinear`'s activation scheme, the fused paths."
     slots = {name: dict(kind=q.kind, mode=q.mode, spec=dataclasses.asdict(q.spec)) for name, q in quantizers(model).items()}
     ints = {n: dict(dynamic=m.dynamic, act_symmetric=m.act_symmetric, qmin=getattr(m, 'qmin', 0), qmax=getattr(m, 'qmax', 255))
@@ -81,6 +84,39 @@ def _saved_config(slots:dict)->QuantConfig:
     return QuantConfig(weight=None, input=None, output=None, matmul=None, probs=None,
                        overrides={glob.escape(p): spec(s['spec']) for p, s in slots.items()})
 
+# %% ../nbs/16_deploy.ipynb #86852ba4
+def _check_int_layers(meta:dict, names:dict):
+    "A `DeployError` if a saved integer layer has no `nn.Linear` at its place among the skeleton's modules `names`."
+    if bad := [n for n in meta['int_linear'] if not isinstance(names.get(n), nn.Linear)]:
+        raise DeployError(f"the file does not fit this skeleton (a different architecture?): it has integer layers where the "
+                          f"skeleton has no nn.Linear: {bad[:4]}{' ...' if len(bad) > 4 else ''}")
+
+# %% ../nbs/16_deploy.ipynb #80b12e1c
+def _install_int_linears(model:nn.Module, meta:dict, names:dict):
+    "Put an empty `IntLinear` (the saved activation scheme) in place of every saved integer layer."
+    for n, kw in meta['int_linear'].items():
+        parent, _, attr = n.rpartition('.')
+        setattr(model.get_submodule(parent), attr, IntLinear.skeleton(names[n], n, **kw))
+
+# %% ../nbs/16_deploy.ipynb #c145b6af
+def _restore_quantizers(model:nn.Module, meta:dict, state:dict):
+    "Give every quantizer slot its saved mode, and its empty buffers the shapes of the saved tensors."
+    for where, q in model.named_modules():
+        if not is_quantizer(q): continue
+        q.mode = meta['slots'][q.name]['mode']
+        for b, t in q.named_buffers(recurse=False):   # uncalibrated scales are empty: give them the saved shape
+            if t is not None and t.numel() == 0 and f"{where}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{where}.{b}"]))
+
+# %% ../nbs/16_deploy.ipynb #e14cc74a
+def _restore_fast_paths(model:nn.Module, meta:dict):
+    "Switch the saved attention blocks to `converted_attend` and fuse the saved GELUs again."
+    if want := meta.get('converted_attention'):
+        if missing := sorted(set(want) - set(convert_attention(model, want)['converted'])):
+            raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
+    if want := meta.get('fused_gelu'):
+        if missing := sorted(set(want) - set(fuse_gelu_pairs(model, want)['fused'])):
+            raise DeployError(f"MLPs {missing[:4]} no longer qualify for a fused GELU")
+
 # %% ../nbs/16_deploy.ipynb #8e699550
 def _check_fits(model:nn.Module, state:dict):
     "Every saved tensor has a place of its shape in `model`, and every place a tensor (empty scales take the saved shape)."
@@ -101,27 +137,14 @@ def load_quantized(model:nn.Module,   # a float skeleton of the saved model's ar
     if is_quantized(model): raise DeployError("the model is already quantized: load into a float skeleton (or `dequantize` it first)")
     meta, state = _read_saved(path)
     names = dict(model.named_modules())
-    if bad := [n for n in meta['int_linear'] if not isinstance(names.get(n), nn.Linear)]:
-        raise DeployError(f"the file does not fit this skeleton (a different architecture?): it has integer layers where the "
-                          f"skeleton has no nn.Linear: {bad[:4]}{' ...' if len(bad) > 4 else ''}")
+    _check_int_layers(meta, names)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', CoverageWarning)   # what the saved model left in float stays in float
             if meta['slots']: quantize(model, _saved_config(meta['slots']), calibrate=False)
-        for n, kw in meta['int_linear'].items():
-            parent, _, attr = n.rpartition('.')
-            setattr(model.get_submodule(parent), attr, IntLinear.skeleton(names[n], n, **kw))
-        for where, q in model.named_modules():
-            if not is_quantizer(q): continue
-            q.mode = meta['slots'][q.name]['mode']
-            for b, t in q.named_buffers(recurse=False):   # uncalibrated scales are empty: give them the saved shape
-                if t is not None and t.numel() == 0 and f"{where}.{b}" in state: setattr(q, b, torch.empty_like(state[f"{where}.{b}"]))
-        if want := meta.get('converted_attention'):
-            if missing := sorted(set(want) - set(convert_attention(model, want)['converted'])):
-                raise DeployError(f"attention blocks {missing[:4]} no longer qualify for `converted_attend`")
-        if want := meta.get('fused_gelu'):
-            if missing := sorted(set(want) - set(fuse_gelu_pairs(model, want)['fused'])):
-                raise DeployError(f"MLPs {missing[:4]} no longer qualify for a fused GELU")
+        _install_int_linears(model, meta, names)
+        _restore_quantizers(model, meta, state)
+        _restore_fast_paths(model, meta)
         _check_fits(model, state)   # the last check: nothing is copied before it passes
         model.load_state_dict(state)
     except BaseException:
@@ -167,10 +190,26 @@ def _weight_plan(layer:QuantLinear)->tuple|None:
     q, scale, _ = wq.quantize(layer.weight.detach())
     return q.to(torch.int8).reshape(layer.out_features, -1), scale.float().reshape(-1).expand(layer.out_features).contiguous()
 
+# %% ../nbs/16_deploy.ipynb #5fafea19
+def _quant_linear_forward(m:QuantLinear):
+    "The forward a fake-quant layer runs during export; `DeployError` if it quantizes its output."
+    if not isinstance(m.output_quantizer, nn.Identity) and m.output_quantizer.mode != 'off':
+        raise DeployError(f"{m.name!r} quantizes its output, which ONNX QDQ graphs express on the next layer's input: clear the output spec")
+    w = _weight_plan(m)
+    return lambda x, m=m, w=w: torch.nn.functional.linear(m.input_quantizer(x), m.weight if w is None else _dq_weight(*w), m.bias)
+
+# %% ../nbs/16_deploy.ipynb #1f85b5c7
+def _int_linear_forward(m:IntLinear):
+    "The forward an integer layer runs during export; `DeployError` if it quantizes its inputs per token at run time."
+    if m.dynamic: raise DeployError(f"integer layer {m.name!r} quantizes its inputs per token at run time, which ONNX "
+                                    "cannot express: convert a model with static per-tensor activations (QuantConfig.wa(8, 8))")
+    return lambda x, m=m: torch.nn.functional.linear(_qdq(x, m._scale, int(m._zero), m.qmin, m.qmax),
+                                                     _dq_weight(m.weight_int8, m.weight_scale), m.bias)
+
 # %% ../nbs/16_deploy.ipynb #50707ebf
 def _onnx_forwards(model:nn.Module)->dict[nn.Module, callable]:
     "The forward each quantizer and quantized layer runs during export; `DeployError` (nothing changed) if one cannot be exported."
-    F, plans, off = torch.nn.functional, {}, []
+    plans, off = {}, []
     for m in model.modules():
         if hasattr(m, 'group_scale'): raise DeployError("this model swaps per-timestep-group activation scales before each call; "
                                                         "an ONNX graph holds one scale per tensor: export a model quantized without timestep groups")
@@ -178,35 +217,33 @@ def _onnx_forwards(model:nn.Module)->dict[nn.Module, callable]:
             if m.kind != 'act': continue
             if (p := _act_plan(m)) is None: off.append(m.name); plans[m] = lambda x: x
             else: plans[m] = lambda x, p=p: _qdq(x, *p)
-        elif isinstance(m, QuantLinear):
-            if not isinstance(m.output_quantizer, nn.Identity) and m.output_quantizer.mode != 'off':
-                raise DeployError(f"{m.name!r} quantizes its output, which ONNX QDQ graphs express on the next layer's input: clear the output spec")
-            w = _weight_plan(m)
-            plans[m] = lambda x, m=m, w=w: F.linear(m.input_quantizer(x), m.weight if w is None else _dq_weight(*w), m.bias)
-        elif isinstance(m, IntLinear):
-            if m.dynamic: raise DeployError(f"integer layer {m.name!r} quantizes its inputs per token at run time, which ONNX "
-                                            "cannot express: convert a model with static per-tensor activations (QuantConfig.wa(8, 8))")
-            plans[m] = lambda x, m=m: F.linear(_qdq(x, m._scale, int(m._zero), m.qmin, m.qmax), _dq_weight(m.weight_int8, m.weight_scale), m.bias)
+        elif isinstance(m, QuantLinear): plans[m] = _quant_linear_forward(m)
+        elif isinstance(m, IntLinear): plans[m] = _int_linear_forward(m)
     if off: warnings.warn(f"{len(off)} quantizer slot(s) are switched off and export as float: {off[:4]}", stacklevel=3)
     return plans
+
+# %% ../nbs/16_deploy.ipynb #b73db27e
+def _torch_onnx_export(model:nn.Module, example:Tensor, path:Path, input_name:str, output_name:str):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(model, (example,), str(path), dynamo=True, input_names=[input_name], output_names=[output_name],
+                          dynamic_shapes=({0: torch.export.Dim('batch')},), verbose=False, report=False,
+                          external_data=sum(t.numel() * t.element_size() for t in model.state_dict().values()) > 2**30)   # one file up to 1 GiB
 
 # %% ../nbs/16_deploy.ipynb #a28cbe14
 def export_onnx(model:nn.Module,     # a quantized model (fake-quant W8A8 with static activations, or converted)
                 path:str|Path,       # the .onnx file to write
                 example:Tensor,      # an input batch (its batch dimension is exported as dynamic)
-                input_name:str='x', output_name:str='logits')->Path:
+                input_name:str='x',  # the graph input's name
+                output_name:str='logits', # the graph output's name
+               )->Path:
     "Export `model` to ONNX in QDQ form (QuantizeLinear/DequantizeLinear around every quantized tensor); the model is unchanged."
     if not is_quantized(model): raise DeployError("the model is not quantized: run `quantize` (and `convert`) first, or export a float model with torch.onnx.export")
     plans, path = _onnx_forwards(model), Path(path)
     was_training = model.training; model.eval()
     fast = {m: m.__dict__.pop('converted_attend') for m in model.modules() if 'converted_attend' in m.__dict__}   # QDQ says it in the graph
     for m, fwd in plans.items(): m.forward = fwd            # an instance attribute shadows the class's forward...
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            torch.onnx.export(model, (example,), str(path), dynamo=True, input_names=[input_name], output_names=[output_name],
-                              dynamic_shapes=({0: torch.export.Dim('batch')},), verbose=False, report=False,
-                              external_data=sum(t.numel() * t.element_size() for t in model.state_dict().values()) > 2**30)   # one file up to 1 GiB
+    try: _torch_onnx_export(model, example, path, input_name, output_name)
     finally:
         for m in plans: del m.forward                        # ...and deleting it puts the class's back
         for m, f in fast.items(): m.__dict__['converted_attend'] = f
@@ -214,7 +251,10 @@ def export_onnx(model:nn.Module,     # a quantized model (fake-quant W8A8 with s
     return path
 
 # %% ../nbs/16_deploy.ipynb #9c7b9283
-def onnx_session(path:str|Path, threads:int|None=None, optimized:str|Path|None=None):
+def onnx_session(path:str|Path,                   # the .onnx file
+                 threads:int|None=None,           # intra-op threads (default: torch's thread count)
+                 optimized:str|Path|None=None,    # also write the graph ORT optimized to this file
+                ):
     "An ONNX Runtime CPU session on `path` with every graph optimization; `optimized`: also write the optimized graph there."
     try: import onnxruntime as ort
     except ImportError as e: raise DeployError(f"onnxruntime is not installed ({e}): pip install onnxruntime") from None
@@ -228,20 +268,30 @@ def onnx_session(path:str|Path, threads:int|None=None, optimized:str|Path|None=N
 # %% ../nbs/16_deploy.ipynb #d65b632e
 class OnnxModel(nn.Module):
     "An ONNX Runtime session as a torch module: `model(x)` runs the graph on `x` (float32, CPU) and returns a tensor."
-    def __init__(self, path:str|Path, threads:int|None=None):
+    def __init__(self,
+                 path:str|Path,             # the .onnx file
+                 threads:int|None=None):    # intra-op threads (default: torch's thread count)
         super().__init__()
         self.path, self.session = Path(path), onnx_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
         self.register_parameter('_device_anchor', nn.Parameter(torch.empty(0), requires_grad=False))   # `evaluate` reads device and dtype from it
-    def forward(self, x:Tensor)->Tensor:
-        return torch.from_numpy(self.session.run(None, {self.input_name: x.detach().float().cpu().numpy()})[0])
     def extra_repr(self): return f"{self.path.name}, ONNX Runtime CPU"
+
+# %% ../nbs/16_deploy.ipynb #d8cee1c2
+@patch
+def forward(self:OnnxModel,
+            x:Tensor, # the input batch (any device and dtype: it is sent to the CPU as float32)
+           )->Tensor:
+    "Run the graph on `x`; the output as a CPU tensor."
+    return torch.from_numpy(self.session.run(None, {self.input_name: x.detach().float().cpu().numpy()})[0])
 
 # %% ../nbs/16_deploy.ipynb #29eb4b3a
 INT8_ONNX_OPS = frozenset({'MatMulInteger', 'MatMulIntegerToFloat', 'QLinearMatMul', 'QGemm', 'QLinearConv', 'ConvInteger',
                            'DynamicQuantizeMatMul', 'QAttention', 'QLinearAdd', 'QLinearMul'})   # operators that compute in integers
 
-def onnx_ops(path:str|Path)->Counter:
+# %% ../nbs/16_deploy.ipynb #a09f7525
+def onnx_ops(path:str|Path, # the .onnx file
+            )->Counter:
     "How often each operator occurs in the graph ONNX Runtime runs for `path` (after its optimizations)."
     import onnx, tempfile
     with tempfile.TemporaryDirectory() as d:
@@ -251,22 +301,28 @@ def onnx_ops(path:str|Path)->Counter:
 # %% ../nbs/16_deploy.ipynb #1204cad9
 TORCHAO_ROW, ORT_ROW = 'torchao int8 (dynamic act.)', 'ONNX Runtime int8 (QDQ)'
 
+# %% ../nbs/16_deploy.ipynb #4d54c011
+def _torchao_peer(fp32:nn.Module, example:Tensor)->nn.Module:
+    "A copy of `fp32` with torchao's int8 weights and per-token dynamic int8 activations."
+    import copy
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        logging.getLogger('torch.utils._pytree').setLevel(logging.ERROR)   # torchao's import notes a deprecated registration
+        from torchao.quantization import quantize_, Int8DynamicActivationInt8WeightConfig
+        m = copy.deepcopy(fp32).eval(); quantize_(m, Int8DynamicActivationInt8WeightConfig())
+        with torch.no_grad(): m(example[:2])
+    return m
+
+# %% ../nbs/16_deploy.ipynb #5c0c9124
 def int8_peers(fp32:nn.Module,         # the float model
                converted:nn.Module,    # its converted W8A8 twin with static activations (exported for ONNX Runtime)
                example:Tensor,         # an input batch
                folder:str|Path|None=None, # where the ONNX file goes (default: a temporary folder)
               )->dict[str, nn.Module|str]:
     "Other W8A8 CPU paths as modules, or the reason one cannot run here: torchao's int8 path and ONNX Runtime on the QDQ export."
-    import copy, tempfile
+    import tempfile
     out = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            logging.getLogger('torch.utils._pytree').setLevel(logging.ERROR)   # torchao's import notes a deprecated registration
-            from torchao.quantization import quantize_, Int8DynamicActivationInt8WeightConfig
-            m = copy.deepcopy(fp32).eval(); quantize_(m, Int8DynamicActivationInt8WeightConfig())
-            with torch.no_grad(): m(example[:2])
-        out[TORCHAO_ROW] = m
+    try: out[TORCHAO_ROW] = _torchao_peer(fp32, example)
     except Exception as e: out[TORCHAO_ROW] = f"not run: {type(e).__name__}: {str(e)[:160]}"
     try: out[ORT_ROW] = OnnxModel(export_onnx(converted, Path(folder or tempfile.mkdtemp()) / 'w8a8_qdq.onnx', example))
     except Exception as e: out[ORT_ROW] = f"not run: {type(e).__name__}: {str(e)[:160]}"

@@ -8,6 +8,7 @@ import math, time
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from fastcore.script import call_parse
 from .core import WorkbenchError
 from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_DATA_CONFIG, FashionMNIST, batches
 from .models import register_reference, load_model
@@ -21,24 +22,30 @@ __all__ = ['FM_DIT_ARCH', 'SCHEDULERS', 'DIFFUSION', 'fm_dit', 'to_unit', 'from_
 FM_DIT_ARCH = dict(num_attention_heads=4, attention_head_dim=32, in_channels=1, out_channels=1, num_layers=6,
                    sample_size=28, patch_size=4, num_embeds_ada_norm=10, norm_type='ada_norm_zero',
                    norm_elementwise_affine=False)
+
+# %% ../nbs/14_dit.ipynb #352dcb13
 SCHEDULERS = ('ddim', 'ddpm')
 DIFFUSION = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='v_prediction')
 
-def fm_dit(**overrides)->nn.Module:
+# %% ../nbs/14_dit.ipynb #03cfddbb
+def fm_dit(**overrides, # architecture settings that replace those of `FM_DIT_ARCH`, e.g. `num_layers=2`
+          )->nn.Module:
     "A freshly initialised FM-DiT (`overrides` change the architecture, e.g. `num_layers=2`)."
     from diffusers import DiTTransformer2DModel
     model = DiTTransformer2DModel(**{**FM_DIT_ARCH, **overrides})
-    # diffusers drops labels inside every block's embedding independently (its own torch.rand); `train_dit` drops them
-    # for the whole model instead, seeded, so the "no label" row is trained as one unconditional model
     for m in model.modules():
         if hasattr(m, 'dropout_prob') and hasattr(m, 'embedding_table'): m.dropout_prob = 0.0
     return model
 
-def to_unit(x:Tensor)->Tensor:
+# %% ../nbs/14_dit.ipynb #9af4f221
+def to_unit(x:Tensor, # images in the classifier's normalization (`FASHION_MNIST_MEAN`, `FASHION_MNIST_STD`)
+           )->Tensor:
     "Classifier-normalized images -> the diffusion model's [-1, 1]."
     return (x * FASHION_MNIST_STD + FASHION_MNIST_MEAN) * 2 - 1
 
-def from_unit(x:Tensor)->Tensor:
+# %% ../nbs/14_dit.ipynb #4ed8c5f3
+def from_unit(x:Tensor, # images in the diffusion model's [-1, 1] (values outside are clipped)
+             )->Tensor:
     "The diffusion model's [-1, 1] -> the classifier's normalization (clipped to valid pixels first)."
     return ((x.clamp(-1, 1) + 1) / 2 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD
 
@@ -48,92 +55,152 @@ def _scheduler(name:str, diffusion:dict|None=None):
     if name not in SCHEDULERS: raise WorkbenchError(f"unsupported scheduler {name!r}; choose one of {SCHEDULERS}")
     return (DDIMScheduler if name == 'ddim' else DDPMScheduler)(**(diffusion or DIFFUSION))
 
-def diffusion_of(model:nn.Module)->dict:
+# %% ../nbs/14_dit.ipynb #374cd915
+def diffusion_of(model:nn.Module, # a DiT; a trained or loaded one carries its diffusion as `model.diffusion`
+                )->dict:
     "The noise schedule and prediction target `model` was trained with (`DIFFUSION` unless its card says otherwise)."
     return getattr(model, 'diffusion', DIFFUSION)
 
-def train_dit(model:nn.Module, data:FashionMNIST, steps:int=1000, batch_size:int=128, lr:float=1e-3, seed:int=0,
-              limit:int|None=None, ema_decay:float|None=0.999, warmup:int=100, diffusion:dict|None=None,
-              label_dropout:float=0.1, progress:bool=True)->list[dict]:
+# %% ../nbs/14_dit.ipynb #325a2329
+def _dit_loss(model:nn.Module, sched, diffusion:dict, x:Tensor, y:Tensor, gen:torch.Generator,
+              label_dropout:float, null_label:int)->Tensor:
+    "The mean squared error of `model`'s prediction (v, or the noise) on the classifier-normalized batch `x`, labels `y`."
+    x0 = to_unit(x)
+    if label_dropout: y = torch.where(torch.rand(len(y), generator=gen) < label_dropout, null_label, y)
+    t = torch.randint(0, sched.config.num_train_timesteps, (len(x0),), generator=gen)
+    noise = torch.randn(x0.shape, generator=gen)
+    pred = model(sched.add_noise(x0, noise, t), timestep=t, class_labels=y).sample
+    v_target = diffusion['prediction_type'] == 'v_prediction'
+    return ((pred - (sched.get_velocity(x0, noise, t) if v_target else noise)) ** 2).mean()
+
+# %% ../nbs/14_dit.ipynb #635d8bc7
+def _dit_steps(data, opt:torch.optim.Optimizer, loss_of, steps:int, lr:float, warmup:int, batch_size:int, seed:int,
+               limit:int|None):
+    "Run `steps` optimizer steps of `loss_of(x, y)` over seeded epochs of `data`; yield each step's number and loss."
+    lr_at = lambda s: lr * min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * s / steps))
+    step, epoch = 0, 0
+    while step < steps:
+        for x, y in batches(data, batch_size, shuffle=True, seed=seed + epoch, limit=limit):
+            loss = loss_of(x, y)
+            for g in opt.param_groups: g['lr'] = lr_at(step)
+            opt.zero_grad(); loss.backward(); opt.step()
+            step += 1
+            yield step, loss
+            if step >= steps: break
+        epoch += 1
+
+# %% ../nbs/14_dit.ipynb #9417c755
+class _EMA:
+    "An exponential moving average of `model`'s parameters."
+    def __init__(self, model:nn.Module, decay:float): self.model, self.decay, self.avg = model, decay, [p.detach().clone() for p in model.parameters()]
+    @torch.no_grad()
+    def update(self, step:int):
+        d = min(self.decay, (1 + step) / (10 + step))
+        for e, p in zip(self.avg, self.model.parameters()): e.lerp_(p.detach(), 1 - d)
+    @torch.no_grad()
+    def copy_to_model(self):
+        for e, p in zip(self.avg, self.model.parameters()): p.copy_(e)
+
+# %% ../nbs/14_dit.ipynb #8c0b7e9d
+def train_dit(model:nn.Module,                 # a DiT (`fm_dit`), trained in place
+              data:FashionMNIST,               # the training images: a map-style data set of (image, label)
+              steps:int=1000,                  # optimizer steps
+              batch_size:int=128,              # images per step
+              lr:float=1e-3,                   # peak learning rate (AdamW, no weight decay)
+              seed:int=0,                      # fixes the batches, timesteps, noise and dropped labels
+              limit:int|None=None,             # train on the first `limit` images of each shuffled epoch only
+              ema_decay:float|None=0.999,      # decay of the weights' moving average; None: no average
+              warmup:int=100,                  # steps of linear learning-rate warm-up before the cosine decay
+              diffusion:dict|None=None,        # noise schedule and target (scheduler keyword arguments); None: the model's
+              label_dropout:float=0.1,         # share of images trained with the "no label" embedding
+              progress:bool=True,              # show a progress bar
+             )->list[dict]:
     "Train `model` on `data` for `steps` optimizer steps (it ends holding its EMA weights if `ema_decay`); the loss history."
     if not (isinstance(steps, int) and steps > 0): raise WorkbenchError(f"steps must be a positive integer, got {steps!r}")
     diffusion = diffusion or diffusion_of(model)
-    sched = _scheduler('ddpm', diffusion)
-    v_target = diffusion['prediction_type'] == 'v_prediction'
+    sched, gen = _scheduler('ddpm', diffusion), torch.Generator().manual_seed(seed)
     null_label = model.config.num_embeds_ada_norm   # the embedding row diffusers reserves for "no label"
-    gen = torch.Generator().manual_seed(seed)
+    loss_of = lambda x, y: _dit_loss(model, sched, diffusion, x, y, gen, label_dropout, null_label)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    lr_at = lambda s: lr * min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * s / steps))
-    ema = [p.detach().clone() for p in model.parameters()] if ema_decay else None
-    history, step, epoch, t0 = [], 0, 0, time.time()
+    ema = _EMA(model, ema_decay) if ema_decay else None
+    history, t0 = [], time.time()
     model.train()
     bar = tqdm(total=steps, desc='FM-DiT', disable=not progress)
-    while step < steps:
-        for x, y in batches(data, batch_size, shuffle=True, seed=seed + epoch, limit=limit):
-            x0 = to_unit(x)
-            if label_dropout: y = torch.where(torch.rand(len(y), generator=gen) < label_dropout, null_label, y)
-            t = torch.randint(0, sched.config.num_train_timesteps, (len(x0),), generator=gen)
-            noise = torch.randn(x0.shape, generator=gen)
-            pred = model(sched.add_noise(x0, noise, t), timestep=t, class_labels=y).sample
-            loss = ((pred - (sched.get_velocity(x0, noise, t) if v_target else noise)) ** 2).mean()
-            for g in opt.param_groups: g['lr'] = lr_at(step)
-            opt.zero_grad(); loss.backward(); opt.step()
-            step += 1; bar.update(1)
-            if ema is not None:   # warm-up of the decay so early steps are not averaged with the random init
-                d = min(ema_decay, (1 + step) / (10 + step))
-                with torch.no_grad():
-                    for e, p in zip(ema, model.parameters()): e.lerp_(p.detach(), 1 - d)
-            if step % 50 == 0 or step == steps: history.append(dict(step=step, loss=loss.item(), time_s=round(time.time() - t0, 1)))
-            if step >= steps: break
-        epoch += 1
+    for step, loss in _dit_steps(data, opt, loss_of, steps, lr, warmup, batch_size, seed, limit):
+        bar.update(1)
+        if ema is not None: ema.update(step)
+        if step % 50 == 0 or step == steps: history.append(dict(step=step, loss=loss.item(), time_s=round(time.time() - t0, 1)))
     bar.close(); model.eval()
-    if ema is not None:
-        with torch.no_grad():
-            for e, p in zip(ema, model.parameters()): p.copy_(e)
+    if ema is not None: ema.copy_to_model()
     model.diffusion = dict(diffusion)
     return history
 
-# %% ../nbs/14_dit.ipynb #ca7fcad4
-@torch.no_grad()
-def sample(model:nn.Module, labels:Tensor|list, steps:int=50, scheduler:str='ddim', seed:int=0,
-           batch_size:int=256, hook=None, num_classes:int|None=None, guidance_scale:float=1.0)->Tensor:
-    "Generate one image per label (classifier-normalized, (n, 1, 28, 28)) with `steps` denoising steps."
-    num_classes = num_classes or model.config.num_embeds_ada_norm   # also the index of the "no label" embedding
-    labels = torch.as_tensor(labels, dtype=torch.long)
+# %% ../nbs/14_dit.ipynb #be0405dc
+def _check_sample_args(labels:Tensor, steps, num_classes:int, guidance_scale:float):
+    "A `WorkbenchError` that says what is wrong with the arguments of `sample`, if anything is."
     if not (isinstance(steps, int) and steps > 0): raise WorkbenchError(f"steps must be a positive integer, got {steps!r}")
     if labels.ndim != 1 or len(labels) == 0: raise WorkbenchError("labels must be a non-empty 1-d list of class indices")
     if labels.min() < 0 or labels.max() >= num_classes:
         raise WorkbenchError(f"labels must be in 0..{num_classes - 1}, got values from {labels.min().item()} to {labels.max().item()}")
     if guidance_scale < 1: raise WorkbenchError(f"guidance_scale must be >= 1 (1 = no classifier-free guidance), got {guidance_scale}")
+
+# %% ../nbs/14_dit.ipynb #3cb410e7
+def _denoise(model:nn.Module, sched, lab:Tensor, steps:int, scheduler:str, gen:torch.Generator, hook,
+             num_classes:int, guidance_scale:float)->Tensor:
+    "Images in [-1, 1] for the labels `lab`, from seeded noise through `steps` steps of `sched`."
+    size = model.config.sample_size
+    x = torch.randn(len(lab), model.config.in_channels, size, size, generator=gen)
+    sched.set_timesteps(steps)
+    guided = guidance_scale != 1
+    cond = torch.cat([lab, torch.full_like(lab, num_classes)]) if guided else lab   # num_classes: the "no label" embedding
+    for t in sched.timesteps:
+        if hook is not None: hook(int(t))
+        pred = model(torch.cat([x, x]) if guided else x, timestep=t.expand(len(cond)), class_labels=cond).sample
+        if guided: c, u = pred.chunk(2); pred = u + guidance_scale * (c - u)
+        x = sched.step(pred, t, x, generator=gen).prev_sample if scheduler == 'ddpm' else sched.step(pred, t, x).prev_sample
+    return x
+
+# %% ../nbs/14_dit.ipynb #ca7fcad4
+@torch.no_grad()
+def sample(model:nn.Module,               # a trained DiT; its `diffusion` chooses the noise schedule and target
+           labels:Tensor|list,            # one class index per image to generate
+           steps:int=50,                  # denoising steps
+           scheduler:str='ddim',          # 'ddim' (deterministic, η = 0) or 'ddpm' (a name in `SCHEDULERS`)
+           seed:int=0,                    # seed of the initial noise (and of DDPM's noise)
+           batch_size:int=256,            # images denoised at once
+           hook=None,                     # called with each step's timestep (an int) before the model runs
+           num_classes:int|None=None,     # the model's class count (default: its `num_embeds_ada_norm`)
+           guidance_scale:float=1.0,      # classifier-free guidance; 1 turns it off
+          )->Tensor:
+    "Generate one image per label (classifier-normalized, (n, 1, 28, 28)) with `steps` denoising steps."
+    num_classes = num_classes or model.config.num_embeds_ada_norm   # also the index of the "no label" embedding
+    labels = torch.as_tensor(labels, dtype=torch.long)
+    _check_sample_args(labels, steps, num_classes, guidance_scale)
     sched = _scheduler(scheduler, diffusion_of(model))
     gen = torch.Generator().manual_seed(seed)
-    size = model.config.sample_size
     out = []
     was_training = model.training; model.eval()
     try:
         for lab in labels.split(batch_size):
-            x = torch.randn(len(lab), model.config.in_channels, size, size, generator=gen)
-            sched.set_timesteps(steps)
-            guided = guidance_scale != 1
-            cond = torch.cat([lab, torch.full_like(lab, num_classes)]) if guided else lab   # num_classes: the "no label" embedding
-            for t in sched.timesteps:
-                if hook is not None: hook(int(t))
-                pred = model(torch.cat([x, x]) if guided else x, timestep=t.expand(len(cond)), class_labels=cond).sample
-                if guided: c, u = pred.chunk(2); pred = u + guidance_scale * (c - u)
-                x = sched.step(pred, t, x, generator=gen).prev_sample if scheduler == 'ddpm' else sched.step(pred, t, x).prev_sample
-            out.append(from_unit(x))
+            out.append(from_unit(_denoise(model, sched, lab, steps, scheduler, gen, hook, num_classes, guidance_scale)))
     finally: model.train(was_training)
     return torch.cat(out)
 
 # %% ../nbs/14_dit.ipynb #0d29aae7
 @torch.no_grad()
-def classifier_features(classifier:nn.Module, images:Tensor, batch_size:int=500)->Tensor:
+def classifier_features(classifier:nn.Module, # a timm classifier (`forward_features` and `forward_head`), e.g. FM-ViT
+                        images:Tensor,        # images in the classifier's normalization, (n, C, H, W)
+                        batch_size:int=500,   # images per forward pass
+                       )->Tensor:
     "Penultimate (pre-logits) features of a timm classifier, float64."
     classifier.eval()
     return torch.cat([classifier.forward_head(classifier.forward_features(x), pre_logits=True).double()
                       for x in images.split(batch_size)])
 
-def frechet_distance(f1:Tensor, f2:Tensor)->float:
+# %% ../nbs/14_dit.ipynb #cf7a7b01
+def frechet_distance(f1:Tensor, # features of one set, (n1, d), rows are samples
+                     f2:Tensor, # features of the other, (n2, d)
+                    )->float:
     "Fréchet distance between Gaussians fitted to two feature sets (rows are samples)."
     if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1] or min(len(f1), len(f2)) < 2:
         raise WorkbenchError(f"need two (n >= 2, d) feature sets with the same d, got {tuple(f1.shape)} and {tuple(f2.shape)}")
@@ -146,8 +213,13 @@ def frechet_distance(f1:Tensor, f2:Tensor)->float:
     tr_sqrt = torch.linalg.eigvalsh(s1 @ c2 @ s1).clamp(min=0).sqrt().sum()
     return ((mu1 - mu2).pow(2).sum() + c1.trace() + c2.trace() - 2 * tr_sqrt).item()
 
+# %% ../nbs/14_dit.ipynb #9f6e86d1
 @torch.no_grad()
-def sample_quality(classifier:nn.Module, images:Tensor, labels:Tensor, real:Tensor)->dict:
+def sample_quality(classifier:nn.Module, # the classifier that judges the images (FM-ViT)
+                   images:Tensor,        # generated images, classifier-normalized
+                   labels:Tensor,        # the label each image was generated for
+                   real:Tensor,          # real images to compare with (FM-FID)
+                  )->dict:
     "Sample accuracy (%) under `classifier` and FM-FID against `real` images."
     labels = torch.as_tensor(labels)
     pred = torch.cat([classifier(x).argmax(-1) for x in images.split(500)])
@@ -164,16 +236,27 @@ def _attach_diffusion(model:nn.Module, card:dict):
                               "the current recipe: retrain with `workbench-train-dit`")
     model.diffusion = card['diffusion']
 
+# %% ../nbs/14_dit.ipynb #792c03fe
 register_reference('fm-dit', fm_dit, file='fm_dit.safetensors', card='fm_dit.json', arch=FM_DIT_ARCH,
                    data_config=dict(FASHION_MNIST_DATA_CONFIG, mean=(0.5,), std=(0.5,)),   # pixels in [-1, 1] (`to_unit`)
                    regenerate='`workbench-train-dit`', finish=_attach_diffusion)
 
-def load_fm_dit(folder=None)->nn.Module:
+# %% ../nbs/14_dit.ipynb #764b4e92
+def load_fm_dit(folder=None, # the folder of fm_dit.safetensors and fm_dit.json; None: the repository's data/
+               )->nn.Module:
     "The committed FM-DiT (eval mode), with its card as `model.card`: `load_model('fm-dit')`."
     return load_model('fm-dit', folder=folder)
 
-def measure_samples(model:nn.Module, n:int, steps:int=50, seed:int=0, n_real:int|None=None,
-                    classifier:nn.Module|None=None, real:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:
+# %% ../nbs/14_dit.ipynb #52511e58
+def measure_samples(model:nn.Module,                  # the DiT to sample from
+                    n:int,                            # how many images (labels 0, 1, ..., 9, 0, 1, ...)
+                    steps:int=50,                     # DDIM steps
+                    seed:int=0,                       # the sampling seed
+                    n_real:int|None=None,             # how many real test images to compare with (default: `n`)
+                    classifier:nn.Module|None=None,   # the judge (default: the FM-ViT reference model)
+                    real:Tensor|None=None,            # the real images (default: the first `n_real` test images)
+                    guidance_scale:float=1.0,         # classifier-free guidance (1: none)
+                   )->tuple[dict, Tensor, Tensor]:
     "Sample `n` images (labels cycling over the classes) and measure them against `real` (default: the first `n_real` or `n` test images): (figures, images, labels)."
     from workbench.models import load_reference
     from workbench.data import fashion_mnist
@@ -183,12 +266,37 @@ def measure_samples(model:nn.Module, n:int, steps:int=50, seed:int=0, n_real:int
     images = sample(model, labels, steps=steps, seed=seed, guidance_scale=guidance_scale)
     return sample_quality(classifier, images, labels, real), images, labels
 
-def check_figures(model:nn.Module, n:int=100, steps:int=25, seed:int=0)->dict:
+# %% ../nbs/14_dit.ipynb #7f4a28a1
+def check_figures(model:nn.Module, # the DiT to measure
+                  n:int=100,       # samples (and real test images)
+                  steps:int=25,    # DDIM steps
+                  seed:int=0,      # the sampling seed
+                 )->dict:
     "A small fixed-seed measurement of a DiT: sample accuracy and FM-FID of `n` samples against `n` test images."
     return dict(measure_samples(model, n, steps, seed)[0], steps=steps, seed=seed)
 
-def write_fm_dit(steps:int=3000, batch_size:int=128, lr:float=1e-3, seed:int=0, n_eval:int=1000, sample_steps:int=50,
-                 ema_decay:float=0.999, folder=None, progress:bool=True)->dict:
+# %% ../nbs/14_dit.ipynb #47ec58cc
+def _fm_dit_card(model:nn.Module, sha:str, train_s:float, history:list, steps:int, batch_size:int, lr:float,
+                 seed:int, ema_decay:float)->dict:
+    "The card of a freshly trained FM-DiT: architecture, diffusion, file hash, recipe, loss history, the command."
+    return dict(name='fm-dit', arch=FM_DIT_ARCH, diffusion=model.diffusion, dtype='float16', sha256=sha,
+                train_wall_s=round(train_s, 1), threads=torch.get_num_threads(),
+                recipe=dict(steps=steps, batch_size=batch_size, lr=lr, seed=seed, ema_decay=ema_decay,
+                            objective=f"{model.diffusion['prediction_type']} target, {model.diffusion['beta_schedule']} noise schedule, 1000 steps",
+                            optimizer='AdamW, 100-step warm-up then cosine decay, no weight decay, EMA of the weights'),
+                history=history, command=f'workbench-train-dit --steps {steps} --seed {seed}')
+
+# %% ../nbs/14_dit.ipynb #b27fa232
+def write_fm_dit(steps:int=3000,          # optimizer steps
+                 batch_size:int=128,      # images per step
+                 lr:float=1e-3,           # peak learning rate
+                 seed:int=0,              # seed of the initial weights, of training and of the measurements
+                 n_eval:int=1000,         # samples of the full measurement (`quality` on the card)
+                 sample_steps:int=50,     # DDIM steps of the full measurement
+                 ema_decay:float=0.999,   # decay of the weights' moving average
+                 folder=None,             # where to write fm_dit.safetensors and fm_dit.json; None: the repository's data/
+                 progress:bool=True,      # show a progress bar while training
+                )->dict:
     "Train FM-DiT, save it (fp16) with its card in `folder` (default data/), and measure the saved model."
     import json
     from pathlib import Path
@@ -201,12 +309,7 @@ def write_fm_dit(steps:int=3000, batch_size:int=128, lr:float=1e-3, seed:int=0, 
     history = train_dit(model, fashion_mnist('train'), steps, batch_size, lr, seed, ema_decay=ema_decay, progress=progress)
     train_s = time.time() - t0
     sha = save_checkpoint(model, folder / 'fm_dit.safetensors', half=True)
-    card = dict(name='fm-dit', arch=FM_DIT_ARCH, diffusion=model.diffusion, dtype='float16', sha256=sha,
-                train_wall_s=round(train_s, 1), threads=torch.get_num_threads(),
-                recipe=dict(steps=steps, batch_size=batch_size, lr=lr, seed=seed, ema_decay=ema_decay,
-                            objective=f"{model.diffusion['prediction_type']} target, {model.diffusion['beta_schedule']} noise schedule, 1000 steps",
-                            optimizer='AdamW, 100-step warm-up then cosine decay, no weight decay, EMA of the weights'),
-                history=history, command=f'workbench-train-dit --steps {steps} --seed {seed}')
+    card = _fm_dit_card(model, sha, train_s, history, steps, batch_size, lr, seed, ema_decay)
     (folder / 'fm_dit.json').write_text(json.dumps(card, indent=1))
     saved = load_fm_dit(folder)
     t1 = time.time()
@@ -216,11 +319,12 @@ def write_fm_dit(steps:int=3000, batch_size:int=128, lr:float=1e-3, seed:int=0, 
     (folder / 'fm_dit.json').write_text(json.dumps(card, indent=1))
     return card
 
-from fastcore.script import call_parse, Param
-
+# %% ../nbs/14_dit.ipynb #e0a91e2f
 @call_parse
-def train_dit_cli(steps:Param("optimizer steps", int)=3000, seed:Param("seed", int)=0,
-                  folder:Param("where to write fm_dit.safetensors and fm_dit.json (default: data/)", str)=None):
+def train_dit_cli(steps:int=3000, # optimizer steps
+                  seed:int=0,     # seed
+                  folder:str=None, # where to write fm_dit.safetensors and fm_dit.json (default: data/)
+                 ):
     "Train FM-DiT and write its checkpoint and card (about 20 min for 3,000 steps on 2 CPU cores)."
     card = write_fm_dit(steps=steps, seed=seed, folder=folder)
     q = card['quality']

@@ -6,25 +6,32 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .models import Callback, TrainState
+from .quantizers import fp8_cast, FP8_MAX
 
 # %% auto #0
 __all__ = ['AmaxHistory', 'FP8Linear', 'FP8Training']
 
-# %% ../nbs/08_fp8.ipynb #2e2a8262
-from .quantizers import fp8_cast, FP8_MAX
-
 # %% ../nbs/08_fp8.ipynb #8627e0ca
 class AmaxHistory:
     "Delayed scaling: the scale for this step comes from the max |x| of the last `length` steps."
-    def __init__(self, fmt:str, length:int=16, margin:int=0):
+    def __init__(self,
+                 fmt:str,        # the FP8 format the scale is for: 'e4m3' or 'e5m2' (a key of `FP8_MAX`)
+                 length:int=16,  # how many past steps' amax the history keeps
+                 margin:int=0):  # extra headroom: the scale is multiplied by 2**margin
         self.fmt, self.length, self.margin, self.hist = fmt, length, margin, []
-    def scale(self, x:Tensor)->Tensor:
-        "Scale for `x` from the history (from `x` itself on the first step), then record amax(x)."
-        amax = x.detach().abs().max().float()
-        ref = max(self.hist) if self.hist else amax
-        self.hist = (self.hist + [amax])[-self.length:]
-        return (ref.clamp(min=1e-12) * 2**self.margin / FP8_MAX[self.fmt])
+
+# %% ../nbs/08_fp8.ipynb #da57142a
+@patch
+def scale(self:AmaxHistory,
+          x:Tensor, # the tensor about to be cast; its amax is recorded for later steps
+         )->Tensor:
+    "Scale for `x` from the history (from `x` itself on the first step), then record amax(x)."
+    amax = x.detach().abs().max().float()
+    ref = max(self.hist) if self.hist else amax
+    self.hist = (self.hist + [amax])[-self.length:]
+    return (ref.clamp(min=1e-12) * 2**self.margin / FP8_MAX[self.fmt])
 
 # %% ../nbs/08_fp8.ipynb #bea39236
 class _FP8LinearFn(torch.autograd.Function):
@@ -43,31 +50,50 @@ class _FP8LinearFn(torch.autograd.Function):
         gb = gq.reshape(-1, gq.shape[-1]).sum(0) if ctx.has_bias else None
         return gx, gw, gb, None
 
+# %% ../nbs/08_fp8.ipynb #acd5d37c
 class FP8Linear(nn.Module):
     "An `nn.Linear` computed with simulated FP8 operands (E4M3 forward, E5M2 gradients, delayed scaling)."
-    def __init__(self, linear:nn.Linear, history:int=16):
+    def __init__(self,
+                 linear:nn.Linear, # the float layer; its weight and bias are shared, not copied
+                 history:int=16):  # steps of amax history per tensor (`AmaxHistory`)
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
         self.weight, self.bias = linear.weight, linear.bias
         object.__setattr__(self, '_float', linear)
         self.x_hist, self.w_hist, self.g_hist = AmaxHistory('e4m3', history), AmaxHistory('e4m3', history), AmaxHistory('e5m2', history)
-    def forward(self, x:Tensor)->Tensor:
-        if not torch.is_grad_enabled(): return F.linear(fp8_cast(x, self.x_hist.scale(x)), fp8_cast(self.weight, self.w_hist.scale(self.weight)), self.bias)
-        return _FP8LinearFn.apply(x, self.weight, self.bias, self)
+
+# %% ../nbs/08_fp8.ipynb #462d5cbc
+@patch
+def forward(self:FP8Linear,
+            x:Tensor, # the layer's input, (..., in_features)
+           )->Tensor:
+    "`x` and the weight cast to E4M3, multiplied; the gradients cast to E5M2 in the backward pass."
+    if not torch.is_grad_enabled(): return F.linear(fp8_cast(x, self.x_hist.scale(x)), fp8_cast(self.weight, self.w_hist.scale(self.weight)), self.bias)
+    return _FP8LinearFn.apply(x, self.weight, self.bias, self)
 
 # %% ../nbs/08_fp8.ipynb #f7adcdfa
 class FP8Training(Callback):
     "Train with every Linear layer in simulated FP8 (E4M3 forward, E5M2 backward, delayed scaling)."
-    def __init__(self, history:int=16, skip:tuple=()):
+    def __init__(self,
+                 history:int=16,  # steps of amax history per tensor (delayed scaling)
+                 skip:tuple=()):  # fnmatch patterns of Linear layers to keep in float, e.g. ('head',)
         import fnmatch
         self.history, self.skip, self._match, self.swapped = history, tuple(skip), fnmatch.fnmatchcase, []
-    def before_fit(self, s:TrainState):
-        named = dict(s.model.named_modules())
-        for name, m in named.items():
-            if type(m) is nn.Linear and not any(self._match(name, p) for p in self.skip):
-                parent, _, attr = name.rpartition('.')
-                self.swapped.append((named[parent], attr, m)); setattr(named[parent], attr, FP8Linear(m, self.history))
-        if not self.swapped: raise ValueError(f"FP8Training found no nn.Linear to run in FP8 in {type(s.model).__name__}")
-    def after_fit(self, s:TrainState):
-        for parent, attr, m in reversed(self.swapped): setattr(parent, attr, m)
-        self.swapped = []
+
+# %% ../nbs/08_fp8.ipynb #2b995a9c
+@patch
+def before_fit(self:FP8Training,
+               s:TrainState): # the training state: `s.model` gets its FP8 layers
+    named = dict(s.model.named_modules())
+    for name, m in named.items():
+        if type(m) is nn.Linear and not any(self._match(name, p) for p in self.skip):
+            parent, _, attr = name.rpartition('.')
+            self.swapped.append((named[parent], attr, m)); setattr(named[parent], attr, FP8Linear(m, self.history))
+    if not self.swapped: raise ValueError(f"FP8Training found no nn.Linear to run in FP8 in {type(s.model).__name__}")
+
+# %% ../nbs/08_fp8.ipynb #02df4a53
+@patch
+def after_fit(self:FP8Training,
+              s:TrainState): # the training state: `s.model` gets its float layers back
+    for parent, attr, m in reversed(self.swapped): setattr(parent, attr, m)
+    self.swapped = []

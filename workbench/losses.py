@@ -6,22 +6,25 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
+from .models import Callback, TrainState
+from .observe import is_block, block_pairs, top_singular, activation_stats, colinearity
 
 # %% auto #0
 __all__ = ['TWEO_TARGETS', 'OUTLIER_RECIPES', 'tweo_penalty', 'TWEOLoss', 'colinearity_decay_', 'ColinearityDecay',
            'ActivationTrace']
 
 # %% ../nbs/07_losses.ipynb #a81d3d26
-def tweo_penalty(tensors:list[Tensor], tau:float=3.0, p:float=4.0)->Tensor:
+def tweo_penalty(tensors:list[Tensor], # the captured activations A (any shapes)
+                 tau:float=3.0,        # threshold τ: values well below it cost almost nothing
+                 p:float=4.0,          # power p
+                )->Tensor:
     "Mean over `tensors` of mean((|A| / tau)^p)."
     if not tensors: raise ValueError("tweo_penalty: no tensors were captured; are the targets in the model's forward pass?")
     return torch.stack([(a.abs() / tau).pow(p).mean() for a in tensors]).mean()
 
 # %% ../nbs/07_losses.ipynb #a7b98f7c
-from .models import Callback, TrainState
-from .observe import is_block, block_pairs, top_singular
-
-TWEO_TARGETS = ('block', 'fc2_input')
+TWEO_TARGETS = ('block', 'fc2_input')   # what `TWEOLoss` can penalize: block outputs, inputs of `fc2` (post-GELU)
 
 class TWEOLoss(Callback):
     "TWEO as a training callback: λ(step) · tweo_penalty(targets captured in the forward pass)."
@@ -36,35 +39,67 @@ class TWEOLoss(Callback):
         self.lam, self.tau, self.p, self.targets, self.schedule = lam, tau, p, tuple(targets), schedule
         self.captured, self.handles = [], []
 
-    def attach(self, model:nn.Module):
-        "Register the capture hooks (done by `before_fit`; call it yourself to use the loss outside `train`)."
-        def keep(m, i, o):
-            if m.training: self.captured.append(o[0] if isinstance(o, tuple) else o)
-        def keep_in(m, i):
-            if m.training: self.captured.append(i[0])
-        for name, m in model.named_modules():
-            if 'block' in self.targets and is_block(m): self.handles.append(m.register_forward_hook(keep))
-            if 'fc2_input' in self.targets and is_block(m) and hasattr(m.mlp, 'fc2'):
-                self.handles.append(m.mlp.fc2.register_forward_pre_hook(keep_in))
-        if not self.handles: raise ValueError(f"TWEOLoss found no {self.targets} in {type(model).__name__} (no module with attn+mlp children)")
-        return self
+# %% ../nbs/07_losses.ipynb #34c81e75
+@patch
+def attach(self:TWEOLoss,
+           model:nn.Module): # the model whose targets are captured (a module with transformer blocks)
+    "Register the capture hooks (done by `before_fit`; call it yourself to use the loss outside `train`)."
+    def keep(m, i, o):
+        if m.training: self.captured.append(o[0] if isinstance(o, tuple) else o)
+    def keep_in(m, i):
+        if m.training: self.captured.append(i[0])
+    for name, m in model.named_modules():
+        if 'block' in self.targets and is_block(m): self.handles.append(m.register_forward_hook(keep))
+        if 'fc2_input' in self.targets and is_block(m) and hasattr(m.mlp, 'fc2'):
+            self.handles.append(m.mlp.fc2.register_forward_pre_hook(keep_in))
+    if not self.handles: raise ValueError(f"TWEOLoss found no {self.targets} in {type(model).__name__} (no module with attn+mlp children)")
+    return self
 
-    def detach(self):
-        for h in self.handles: h.remove()
-        self.handles, self.captured = [], []
+# %% ../nbs/07_losses.ipynb #a5a38d92
+@patch
+def detach(self:TWEOLoss):
+    "Remove the hooks and drop what they captured (done by `after_fit`)."
+    for h in self.handles: h.remove()
+    self.handles, self.captured = [], []
 
-    def before_fit(self, s:TrainState): self.attach(s.model)
-    def before_batch(self, s:TrainState): self.captured = []
-    def extra_loss(self, s:TrainState)->Tensor:
-        lam = self.lam * (self.schedule(s.step, s.total_steps) if self.schedule else 1.0)
-        loss = lam * tweo_penalty(self.captured, self.tau, self.p)
-        self.captured = []
-        return loss
-    def after_fit(self, s:TrainState): self.detach()
+# %% ../nbs/07_losses.ipynb #c7dea867
+@patch
+def before_fit(self:TWEOLoss,
+               s:TrainState): # the training state: `s.model` gets the hooks
+    self.attach(s.model)
+
+# %% ../nbs/07_losses.ipynb #6ccb50d6
+@patch
+def before_batch(self:TWEOLoss,
+                 s:TrainState): # the training state
+    self.captured = []
+
+# %% ../nbs/07_losses.ipynb #9f4472dc
+@patch
+def extra_loss(self:TWEOLoss,
+               s:TrainState, # the training state: `s.step` and `s.total_steps` feed the schedule
+              )->Tensor:
+    "λ(step) times the penalty on this batch's captured tensors, which are then dropped."
+    lam = self.lam * (self.schedule(s.step, s.total_steps) if self.schedule else 1.0)
+    loss = lam * tweo_penalty(self.captured, self.tau, self.p)
+    self.captured = []
+    return loss
+
+# %% ../nbs/07_losses.ipynb #58f1fb83
+@patch
+def after_fit(self:TWEOLoss,
+              s:TrainState): # the training state
+    self.detach()
 
 # %% ../nbs/07_losses.ipynb #e38a982f
 @torch.no_grad()
-def colinearity_decay_(w1:Tensor, w2:Tensor, step:float, k:int=2, iters:int=2, init:Tensor|None=None)->Tensor:
+def colinearity_decay_(w1:Tensor,              # the first matrix W1 (h, d), e.g. fc1's weight; only read
+                       w2:Tensor,              # the second matrix W2 (o, h), a weight or a view of one; updated in place
+                       step:float,             # the step η·λ (learning rate times strength)
+                       k:int=2,                # dominant directions K of W1
+                       iters:int=2,            # power-iteration steps
+                       init:Tensor|None=None,  # warm start: the singular vectors the previous call returned
+                      )->Tensor:
     "In-place CD update of `w2` (a weight or a view of one): `w2 -= step * ∇R`. Returns the singular vectors for warm starts."
     v, _ = top_singular(w1, k, iters, init)
     us = w1.float() @ v                                  # U_K Σ_K, (h, K)
@@ -75,6 +110,7 @@ def colinearity_decay_(w1:Tensor, w2:Tensor, step:float, k:int=2, iters:int=2, i
     w2.sub_(((step * r[:, None] * m) @ us.T / s1sq).to(w2.dtype))
     return v
 
+# %% ../nbs/07_losses.ipynb #c9ef767f
 class ColinearityDecay(Callback):
     "Colinearity Decay as a decoupled update after every optimizer step (see the derivation above)."
     def __init__(self,
@@ -84,33 +120,60 @@ class ColinearityDecay(Callback):
                  q_k:bool=False,    # also decay the q→k pair
                  every:int=1):      # update every `every` optimizer steps
         self.lam, self.k, self.iters, self.q_k, self.every, self.v = lam, k, iters, q_k, every, {}
-    def before_fit(self, s:TrainState):
-        self.pairs = block_pairs(s.model, self.q_k)
-        if not self.pairs: raise ValueError(f"ColinearityDecay found no fc1→fc2 / v→proj pairs in {type(s.model).__name__}")
-    def after_step(self, s:TrainState):
-        if s.step % self.every: return
-        lr = s.optimizer.param_groups[0]['lr']
-        for b, p, w1, w2 in self.pairs:
-            key = (b, p)
-            self.v[key] = colinearity_decay_(w1.data, w2.data, lr * self.lam * self.every, self.k, self.iters, self.v.get(key))
+
+# %% ../nbs/07_losses.ipynb #4b4ef94b
+@patch
+def before_fit(self:ColinearityDecay,
+               s:TrainState): # the training state: the pairs are found in `s.model`
+    self.pairs = block_pairs(s.model, self.q_k)
+    if not self.pairs: raise ValueError(f"ColinearityDecay found no fc1→fc2 / v→proj pairs in {type(s.model).__name__}")
+
+# %% ../nbs/07_losses.ipynb #8bebaf08
+@patch
+def after_step(self:ColinearityDecay,
+               s:TrainState): # the training state: `s.step`, and the learning rate of `s.optimizer`
+    if s.step % self.every: return
+    lr = s.optimizer.param_groups[0]['lr']
+    for b, p, w1, w2 in self.pairs:
+        key = (b, p)
+        self.v[key] = colinearity_decay_(w1.data, w2.data, lr * self.lam * self.every, self.k, self.iters, self.v.get(key))
 
 # %% ../nbs/07_losses.ipynb #ff23efb2
 class ActivationTrace(Callback):
     "Every `every` steps (and at the end), record peak |block output|, channel ratio, kurtosis and colinearity on `probe`."
-    def __init__(self, probe:Tensor, every:int=200):
+    def __init__(self,
+                 probe:Tensor,     # the fixed input batch the statistics are measured on
+                 every:int=200):   # record every `every` optimizer steps (and before the first and after the last)
         self.probe, self.every, self.records = probe, every, []
-    def record(self, s:TrainState):
-        from workbench.observe import activation_stats, colinearity
-        st = activation_stats(s.model, self.probe, kinds=('block', 'post_ln', 'post_act'))
-        cols = [c.ratio for c in colinearity(s.model, k=1, iters=5) if c.pair == 'fc1→fc2']
-        self.records.append(dict(step=s.step, peak_abs_act=round(st.peak_abs_act, 4), channel_ratio_max=round(st.channel_ratio_max, 3),
-                                 kurtosis_max=round(st.kurtosis_max, 3), colinearity_mean=round(sum(cols) / max(1, len(cols)), 3)))
-        s.model.train()
-    def before_fit(self, s:TrainState): self.records = []; self.record(s)
-    def after_step(self, s:TrainState):
-        if s.step % self.every == 0: self.record(s)
-    def after_fit(self, s:TrainState):
-        if not self.records or self.records[-1]['step'] != s.step: self.record(s)
+
+# %% ../nbs/07_losses.ipynb #28762878
+@patch
+def record(self:ActivationTrace,
+           s:TrainState): # the training state: `s.model` is measured, `s.step` labels the record
+    "Append one record of the model's outlier statistics on the probe batch to `records`."
+    st = activation_stats(s.model, self.probe, kinds=('block', 'post_ln', 'post_act'))
+    cols = [c.ratio for c in colinearity(s.model, k=1, iters=5) if c.pair == 'fc1→fc2']
+    self.records.append(dict(step=s.step, peak_abs_act=round(st.peak_abs_act, 4), channel_ratio_max=round(st.channel_ratio_max, 3),
+                             kurtosis_max=round(st.kurtosis_max, 3), colinearity_mean=round(sum(cols) / max(1, len(cols)), 3)))
+    s.model.train()
+
+# %% ../nbs/07_losses.ipynb #a7237363
+@patch
+def before_fit(self:ActivationTrace,
+               s:TrainState): # the training state
+    self.records = []; self.record(s)
+
+# %% ../nbs/07_losses.ipynb #f4db300b
+@patch
+def after_step(self:ActivationTrace,
+               s:TrainState): # the training state
+    if s.step % self.every == 0: self.record(s)
+
+# %% ../nbs/07_losses.ipynb #c73c7e83
+@patch
+def after_fit(self:ActivationTrace,
+              s:TrainState): # the training state
+    if not self.records or self.records[-1]['step'] != s.step: self.record(s)
 
 # %% ../nbs/07_losses.ipynb #e6ee2cbb
 OUTLIER_RECIPES = {

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['LINEAR_KINDS', 'DIFFUSERS_LINEAR_KINDS', 'linear_kind', 'is_block', 'capture', 'kind_of', 'TensorStats',
@@ -20,53 +21,71 @@ DIFFUSERS_LINEAR_KINDS = {'attn1.to_q': 'post_ln', 'attn1.to_k': 'post_ln', 'att
                           'attn1.to_out.0': 'attn_out', 'ff.net.0.proj': 'post_ln', 'ff.net.2': 'post_act',
                           'norm1.linear': 'adaln'}
 
-def linear_kind(name:str)->str|None:
+# %% ../nbs/03_observe.ipynb #a2d22e48
+def linear_kind(name:str, # a module's name in `model.named_modules()`
+               )->str|None:
     "The kind of the input of the Linear layer at `name`, or None if it is not one `capture` keeps."
     for suffix, kind in DIFFUSERS_LINEAR_KINDS.items():
         if name.endswith('.' + suffix) or name == suffix: return kind
     return LINEAR_KINDS.get(name.rsplit('.', 1)[-1])
 
-def is_block(m:nn.Module)->bool:
+# %% ../nbs/03_observe.ipynb #d55e98b0
+def is_block(m:nn.Module, # any module
+            )->bool:
     "A transformer block: a module with an `attn` and an `mlp` child (timm), or an `attn1` and an `ff` child (diffusers)."
     has = lambda a: isinstance(getattr(m, a, None), nn.Module)
     return (has('attn') and has('mlp')) or (has('attn1') and has('ff'))
 
+# %% ../nbs/03_observe.ipynb #88a5a840
 def _qkv_split(attn:nn.Module, qkv:Tensor):
     b, n, _ = qkv.shape
     q, k, v = qkv.reshape(b, n, 3, attn.num_heads, attn.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
     q, k = attn.q_norm(q), attn.k_norm(k)
     return q, k, v, ((q * attn.scale) @ k.transpose(-2, -1)).softmax(-1)
 
+# %% ../nbs/03_observe.ipynb #22b2d577
+def _attn_hook(out:dict, want, prefix:str, attn:nn.Module):
+    "A forward hook for `attn.qkv` that stores the wanted ones of q, k, v and the probabilities in `out` under `prefix`."
+    def hook(m, i, o):
+        q, k, v, p = _qkv_split(attn, o)
+        for nm, t in zip('qkv', (q, k, v)):
+            if want(nm): out[f'{prefix}.{nm}'] = t.detach()
+        if want('probs'): out[f'{prefix}.probs'] = p.detach()
+    return hook
+
+# %% ../nbs/03_observe.ipynb #e5b3ddc1
+def _add_capture_hooks(model:nn.Module, out:dict, want, handles:list):
+    "Register on `model` the hooks that store the wanted tensors in `out`, appending their handles to `handles`."
+    def keep(name): return lambda m, i, o: out.__setitem__(name, (o[0] if isinstance(o, tuple) else o).detach())
+    def keep_in(name): return lambda m, i: out.__setitem__(name, i[0].detach())
+    for name, m in model.named_modules():
+        if is_block(m) and want('block'): handles.append(m.register_forward_hook(keep(name)))
+        if linear_kind(name) and hasattr(m, 'in_features') and want(linear_kind(name)):   # Linear-like, not a conv
+            handles.append(m.register_forward_pre_hook(keep_in(f'{name}.input')))
+        if all(hasattr(m, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')) and \
+           any(want(k) for k in ('q', 'k', 'v', 'probs')):
+            handles.append(m.qkv.register_forward_hook(_attn_hook(out, want, name, m)))
+
 # %% ../nbs/03_observe.ipynb #1615baa4
 @torch.no_grad()
-def capture(model:nn.Module, x:Tensor|dict, kinds:tuple|None=None)->dict[str, Tensor]:
+def capture(model:nn.Module,        # the model; it runs once in eval mode, and its train/eval mode is restored
+            x:Tensor|dict,          # its input; a dict is passed as keyword arguments, `model(**x)`
+            kinds:tuple|None=None,  # keep only the tensors of these kinds (see the table above); None keeps all
+           )->dict[str, Tensor]:
     "Run `model(x)` (`model(**x)` for a dict) once and return the activations named above (only those of `kinds`, if given)."
     out, handles = {}, []
     want = lambda kind: kinds is None or kind in kinds
-    def keep(name): return lambda m, i, o: out.__setitem__(name, (o[0] if isinstance(o, tuple) else o).detach())
-    def keep_in(name): return lambda m, i: out.__setitem__(name, i[0].detach())
-    def keep_attn(prefix, attn):
-        def hook(m, i, o):
-            q, k, v, p = _qkv_split(attn, o)
-            for nm, t in zip('qkv', (q, k, v)):
-                if want(nm): out[f'{prefix}.{nm}'] = t.detach()
-            if want('probs'): out[f'{prefix}.probs'] = p.detach()
-        return hook
     try:
-        for name, m in model.named_modules():
-            if is_block(m) and want('block'): handles.append(m.register_forward_hook(keep(name)))
-            if linear_kind(name) and hasattr(m, 'in_features') and want(linear_kind(name)):   # Linear-like, not a conv
-                handles.append(m.register_forward_pre_hook(keep_in(f'{name}.input')))
-            if all(hasattr(m, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')) and \
-               any(want(k) for k in ('q', 'k', 'v', 'probs')):
-                handles.append(m.qkv.register_forward_hook(keep_attn(name, m)))
+        _add_capture_hooks(model, out, want, handles)
         was_training = model.training
         model.eval(); model(**x) if isinstance(x, dict) else model(x); model.train(was_training)
     finally:
         for h in handles: h.remove()
     return out
 
-def kind_of(name:str)->str:
+# %% ../nbs/03_observe.ipynb #9cdba00a
+def kind_of(name:str, # the name of a tensor `capture` returned
+           )->str:
     "The kind of a captured tensor from its name (see the table above)."
     leaf = name.rsplit('.', 1)[-1]
     if leaf in ('q', 'k', 'v', 'probs'): return leaf
@@ -77,28 +96,36 @@ def kind_of(name:str)->str:
 @dataclass
 class TensorStats:
     "Outlier statistics of one captured tensor."
-    name: str
-    kind: str
-    shape: tuple
+    name: str                    # the captured tensor's name
+    kind: str                    # its kind (`kind_of`)
+    shape: tuple                 # its shape
     peak_abs: float              # max |x|
     channel_ratio: float         # max channel peak / median channel peak
     kurtosis: float              # of all values (Gaussian: 3)
     top_channels: list           # channel indices, largest peak first
-    top_channel_peaks: list
+    top_channel_peaks: list      # their peaks, rounded to 4 decimals
     top_tokens: list             # token positions (dim -2), largest peak first
     channel_peak: Tensor|None = None   # per-channel max |x|, shape (C,)
 
-def tensor_stats(name:str, x:Tensor, k:int=5)->TensorStats:
+# %% ../nbs/03_observe.ipynb #124f03d4
+def _kurtosis(x:Tensor)->float:
+    "E[(x-μ)⁴]/σ⁴ of all values of `x` (3 for a Gaussian)."
+    mu, var = x.mean(), x.var(unbiased=False)
+    return (((x - mu) ** 4).mean() / var.clamp(min=1e-12) ** 2).item()
+
+# %% ../nbs/03_observe.ipynb #451e0934
+def tensor_stats(name:str, # the tensor's name in `capture`'s dict (its kind is read from it)
+                 x:Tensor, # the tensor: channels in the last dimension, tokens in the one before
+                 k:int=5,  # how many top channels and tokens to list
+                )->TensorStats:
     "Outlier statistics of `x` (channels in the last dimension, tokens in the one before)."
     x = x.float()
     a = x.abs()
     ch = a.reshape(-1, x.shape[-1]).amax(0)
     tok = a.amax(-1).reshape(-1, x.shape[-2]).amax(0) if x.ndim >= 2 else a
-    mu, var = x.mean(), x.var(unbiased=False)
-    kurt = (((x - mu) ** 4).mean() / var.clamp(min=1e-12) ** 2).item()
     top = ch.topk(min(k, ch.numel()))
     return TensorStats(name, kind_of(name), tuple(x.shape), a.max().item(),
-                       (ch.max() / ch.median().clamp(min=1e-12)).item(), kurt,
+                       (ch.max() / ch.median().clamp(min=1e-12)).item(), _kurtosis(x),
                        top.indices.tolist(), [round(v, 4) for v in top.values.tolist()],
                        tok.topk(min(k, tok.numel())).indices.tolist(), ch)
 
@@ -141,34 +168,63 @@ def grid_levels(xq:Tensor,              # a quantized (fake-quantized) tensor
 # %% ../nbs/03_observe.ipynb #764e1ba0
 class ActivationStats(dict):
     "Outlier statistics by captured-tensor name, with model-level summaries."
-    def of_kind(self, kind:str)->list[TensorStats]: return [s for s in self.values() if s.kind == kind]
-    @property
-    def peak_abs_act(self)->float:
-        "Largest |x| of the residual stream (block outputs)."
-        return max((s.peak_abs for s in self.of_kind('block')), default=float('nan'))
-    @property
-    def kurtosis_max(self)->float:
-        "Largest kurtosis over the inputs of quantized Linear layers."
-        return max((s.kurtosis for s in self.values() if s.name.endswith('.input')), default=float('nan'))
-    @property
-    def channel_ratio_max(self)->float:
-        "Largest channel ratio of the residual stream."
-        return max((s.channel_ratio for s in self.of_kind('block')), default=float('nan'))
-    def summary(self)->dict:
-        return dict(peak_abs_act=self.peak_abs_act, channel_ratio_max=self.channel_ratio_max, kurtosis_max=self.kurtosis_max)
-    def table(self, kinds=('block', 'post_ln', 'post_act', 'attn_out'))->str:
-        rows = [f"{'tensor':32} {'kind':9} {'peak|x|':>9} {'ch.ratio':>8} {'kurt':>8}  top channels"]
-        rows += [f"{s.name:32} {s.kind:9} {s.peak_abs:9.2f} {s.channel_ratio:8.1f} {s.kurtosis:8.1f}  {s.top_channels[:3]}"
-                 for s in self.values() if s.kind in kinds]
-        return '\n'.join(rows)
+    def of_kind(self,
+                kind:str, # a kind of captured tensor: 'block', 'post_ln', 'post_act', 'attn_out', 'q', 'k', 'v', 'probs', ...
+               )->list[TensorStats]:
+        "The statistics of the captured tensors of kind `kind`."
+        return [s for s in self.values() if s.kind == kind]
     def __repr__(self): return self.table()
 
-def activation_stats(model:nn.Module, x:Tensor, kinds:tuple|None=None, k:int=5)->ActivationStats:
+# %% ../nbs/03_observe.ipynb #aca4c0ce
+@patch(as_prop=True)
+def peak_abs_act(self:ActivationStats)->float:
+    "Largest |x| of the residual stream (block outputs)."
+    return max((s.peak_abs for s in self.of_kind('block')), default=float('nan'))
+
+# %% ../nbs/03_observe.ipynb #e59596d3
+@patch(as_prop=True)
+def kurtosis_max(self:ActivationStats)->float:
+    "Largest kurtosis over the inputs of quantized Linear layers."
+    return max((s.kurtosis for s in self.values() if s.name.endswith('.input')), default=float('nan'))
+
+# %% ../nbs/03_observe.ipynb #76e9bd7f
+@patch(as_prop=True)
+def channel_ratio_max(self:ActivationStats)->float:
+    "Largest channel ratio of the residual stream."
+    return max((s.channel_ratio for s in self.of_kind('block')), default=float('nan'))
+
+# %% ../nbs/03_observe.ipynb #88e1037f
+@patch
+def summary(self:ActivationStats)->dict:
+    "The three model-level figures as a dict (what result records keep)."
+    return dict(peak_abs_act=self.peak_abs_act, channel_ratio_max=self.channel_ratio_max, kurtosis_max=self.kurtosis_max)
+
+# %% ../nbs/03_observe.ipynb #c74605e5
+@patch
+def table(self:ActivationStats,
+          kinds=('block', 'post_ln', 'post_act', 'attn_out'), # which kinds of tensor get a row
+         )->str:
+    "One row per captured tensor of `kinds`: peak |x|, channel ratio, kurtosis and the top channels."
+    rows = [f"{'tensor':32} {'kind':9} {'peak|x|':>9} {'ch.ratio':>8} {'kurt':>8}  top channels"]
+    rows += [f"{s.name:32} {s.kind:9} {s.peak_abs:9.2f} {s.channel_ratio:8.1f} {s.kurtosis:8.1f}  {s.top_channels[:3]}"
+             for s in self.values() if s.kind in kinds]
+    return '\n'.join(rows)
+
+# %% ../nbs/03_observe.ipynb #a76310eb
+def activation_stats(model:nn.Module,        # the model (see `capture`)
+                     x:Tensor,               # its input batch
+                     kinds:tuple|None=None,  # only the tensors of these kinds; None: all that `capture` finds
+                     k:int=5,                # top channels and tokens listed per tensor
+                    )->ActivationStats:
     "Outlier statistics of every tensor `capture` finds in one forward pass of `model` on `x`."
     return ActivationStats({n: tensor_stats(n, t, k) for n, t in capture(model, x, kinds).items()})
 
 # %% ../nbs/03_observe.ipynb #7b39ce6d
-def top_singular(w:Tensor, k:int=1, iters:int=20, init:Tensor|None=None)->tuple[Tensor, Tensor]:
+def top_singular(w:Tensor,                # a matrix (h, d)
+                 k:int=1,                 # how many singular directions
+                 iters:int=20,            # power-iteration steps
+                 init:Tensor|None=None,   # warm start: (d, k) vectors of a previous call; None: a seeded random start
+                )->tuple[Tensor, Tensor]:
     "Top-`k` right singular vectors (d, k) and values (k,) of `w` by block power iteration (warm start: `init`)."
     w = w.detach().float()
     v = init if init is not None else torch.randn(w.shape[1], k, generator=torch.Generator().manual_seed(0)).to(w)
@@ -177,17 +233,25 @@ def top_singular(w:Tensor, k:int=1, iters:int=20, init:Tensor|None=None)->tuple[
     order = sigma.argsort(descending=True)
     return v[:, order], sigma[order]
 
+# %% ../nbs/03_observe.ipynb #f8456a76
 @dataclass
 class PairColinearity:
     "Gain of each output channel of `W2 W1` along `W1`'s dominant directions."
-    block: str
-    pair: str
+    block: str            # the block's module name
+    pair: str             # which pair: 'fc1→fc2', 'v→proj' or 'q→k'
     gain: Tensor          # (o,) per output channel
-    gain_max: float
+    gain_max: float       # the largest gain
     ratio: float          # max / median channel gain
-    top_channels: list
+    top_channels: list    # the (up to 5) output channels with the largest gains, largest first
 
-def pair_colinearity(w1:Tensor, w2:Tensor, k:int=1, iters:int=20, block:str='', pair:str='')->PairColinearity:
+# %% ../nbs/03_observe.ipynb #260a9ff3
+def pair_colinearity(w1:Tensor,       # the first matrix W1 (h, d)
+                     w2:Tensor,       # the second matrix W2 (o, h)
+                     k:int=1,         # dominant directions K of W1
+                     iters:int=20,    # power-iteration steps
+                     block:str='',    # the block's name, for the record
+                     pair:str='',     # the pair's name, for the record
+                    )->PairColinearity:
     "Colinearity of the ordered pair (`w1` then `w2`): per-channel gains $\\lVert (W_2 W_1 V_K)_j \\rVert$."
     v, _ = top_singular(w1, k, iters)
     g = (w2.detach().float() @ (w1.detach().float() @ v)).norm(dim=1)
@@ -195,7 +259,9 @@ def pair_colinearity(w1:Tensor, w2:Tensor, k:int=1, iters:int=20, block:str='', 
                            g.topk(min(5, g.numel())).indices.tolist())
 
 # %% ../nbs/03_observe.ipynb #a6b7bc9c
-def block_pairs(model:nn.Module, q_k:bool=False)->list[tuple[str, str, Tensor, Tensor]]:
+def block_pairs(model:nn.Module,   # a model with timm-style blocks (`mlp.fc1`/`fc2`, `attn.qkv`/`proj`)
+                q_k:bool=False,    # also the q→k pair (W2 = W_kᵀ)
+               )->list[tuple[str, str, Tensor, Tensor]]:
     "(block, pair, W1, W2) for every block: fc1→fc2, v→proj (and q→k); W1/W2 are views of the weights."
     out = []
     for name, m in model.named_modules():
@@ -208,6 +274,11 @@ def block_pairs(model:nn.Module, q_k:bool=False)->list[tuple[str, str, Tensor, T
             if q_k: out.append((name, 'q→k', attn.qkv.weight[:c], attn.qkv.weight[c:2*c].T))
     return out
 
-def colinearity(model:nn.Module, k:int=1, iters:int=20, q_k:bool=False)->list[PairColinearity]:
+# %% ../nbs/03_observe.ipynb #30072fc0
+def colinearity(model:nn.Module,   # a model with timm-style blocks
+                k:int=1,           # dominant directions K per pair
+                iters:int=20,      # power-iteration steps per pair
+                q_k:bool=False,    # also the q→k pairs
+               )->list[PairColinearity]:
     "The colinearity of every block's matrix pairs."
     return [pair_colinearity(w1, w2, k, iters, b, p) for b, p, w1, w2 in block_pairs(model, q_k)]
