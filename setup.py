@@ -29,7 +29,11 @@ setuptools.setup(
                  'License :: ' + lic[1]] +
                 ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['workbench', 'workbench.*']),
+    # The reference weights, cards and committed results (data/) and the experiment notebooks (nbs/experiments/) ship
+    # inside the package as `workbench._data` and `workbench._nbs`, so a plain (non-editable) install finds them.
+    packages=setuptools.find_packages(include=['workbench', 'workbench.*']) + ['workbench._data', 'workbench._nbs'],
+    package_dir={'workbench._data': 'data', 'workbench._nbs': 'nbs'},
+    package_data={'workbench._data': ['*.json', '*.safetensors', 'results/*', 'results/*/*'], 'workbench._nbs': ['experiments/*.ipynb']},
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #101d2b88
 from __future__ import annotations
-import gzip, os, struct
+import gzip, importlib.util, os, struct
 from pathlib import Path
 import numpy as np, torch
 import workbench
@@ -15,18 +15,33 @@ from .core import WorkbenchError, DataNotFoundError, CalibrationError
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_CLASSES', 'FASHION_MNIST_MEAN', 'FASHION_MNIST_STD', 'DEBIAN_FASHION_MNIST', 'REPO_DATA',
-           'FASHION_MNIST_DATA_CONFIG', 'FASHION_MNIST_NAMES', 'find_fashion_mnist', 'read_idx', 'FashionMNIST',
-           'normalize', 'fashion_mnist', 'batches', 'calibration_indices', 'calibration_set', 'DataMismatchError',
-           'model_data_config', 'eval_transform', 'split_folder', 'image_folder', 'check_fits', 'load_data']
+           'FASHION_MNIST_DATA_CONFIG', 'FASHION_MNIST_NAMES', 'package_folder', 'find_fashion_mnist', 'read_idx',
+           'FashionMNIST', 'normalize', 'fashion_mnist', 'batches', 'calibration_indices', 'calibration_set',
+           'DataMismatchError', 'model_data_config', 'eval_transform', 'split_folder', 'image_folder', 'check_fits',
+           'load_data']
 
 # %% ../nbs/05_data.ipynb #2f1791d2
 FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                          'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530   # of the training images, in [0, 1]
 
+# %% ../nbs/05_data.ipynb #0eb72888
+def package_folder(name:str, # 'data' (weights, cards, committed results) or 'nbs' (its experiments/ folder holds the experiment notebooks)
+                  )->Path:
+    "The folder `name` shipped with workbench: the repository's in a source checkout, else the installed package's copy."
+    marker = {'data': 'fm_vit.json', 'nbs': 'experiments'}
+    if name not in marker: raise ValueError(f"package_folder: name must be 'data' or 'nbs', got {name!r}")
+    repo = Path(workbench.__file__).resolve().parent.parent / name
+    if (repo / marker[name]).exists(): return repo
+    spec = importlib.util.find_spec(f'workbench._{name}')
+    if spec is None or not spec.submodule_search_locations:
+        raise DataNotFoundError(f"workbench's {name}/ folder is neither next to the package ({repo}) nor installed with it; "
+                                "reinstall with `pip install .` from a checkout")
+    return Path(list(spec.submodule_search_locations)[0])
+
 # %% ../nbs/05_data.ipynb #8dc973e4
 DEBIAN_FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
-REPO_DATA = Path(workbench.__file__).resolve().parent.parent / 'data'   # the repository's data/ (editable installs)
+REPO_DATA = package_folder('data')   # the reference weights, their cards and the committed results
 _FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
           'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
 
