@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_kernels.ipynb #049d8348
 from __future__ import annotations
-import os
+import os, warnings
 from contextlib import contextmanager
 import torch
 from torch import Tensor
@@ -18,24 +18,32 @@ except ImportError:   # e.g. macOS: every function below still works, on its tor
 
 # %% auto #0
 __all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'QUANTIZED_DTYPES_NOTICE',
-           'GEMM_TILES', 'CPU_GEMM_BLOCK', 'available_backends', 'backend', 'use_backend', 'KernelInputError',
+           'CPU_GEMM_BLOCK', 'GEMM_TILES', 'available_backends', 'backend', 'use_backend', 'KernelInputError',
            'fake_quant_reference', 'fake_quantize', 'log_quant_reference', 'log_quantize', 'near_log_tie',
            'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8', 'int8_gemm_reference',
            'int8_gemm', 'onednn_int8_available', 'pack_int8_weight', 'int8_linear_onednn']
 
 # %% ../nbs/12_kernels.ipynb #85374170
 INTERPRET = os.environ.get('TRITON_INTERPRET') == '1'   # read once: triton.jit decides at definition time
+
+# %% ../nbs/12_kernels.ipynb #4b4d9f21
 BACKENDS = ('triton', 'interpret', 'torch')
+
+# %% ../nbs/12_kernels.ipynb #f2cf545b
 _forced: str|None = None
 
-def available_backends(x:Tensor|None=None)->list[str]:
+# %% ../nbs/12_kernels.ipynb #0978dc7a
+def available_backends(x:Tensor|None=None, # the tensor a kernel would run on; None: what this machine can run
+                      )->list[str]:
     "The backends that can run on `x` (or on this machine)."
     out = []
     if HAS_TRITON and not INTERPRET and torch.cuda.is_available() and (x is None or x.is_cuda): out.append('triton')
     if HAS_TRITON and INTERPRET and (x is None or not x.is_cuda): out.append('interpret')
     return out + ['torch']
 
-def backend(x:Tensor|None=None)->str:
+# %% ../nbs/12_kernels.ipynb #176e8fa5
+def backend(x:Tensor|None=None, # the tensor the kernel runs on; None: this machine
+           )->str:
     "The path a kernel call on `x` takes: the forced one, else 'triton' on CUDA, 'interpret' under TRITON_INTERPRET=1, else 'torch'."
     ok = available_backends(x)
     if _forced is not None:
@@ -46,8 +54,10 @@ def backend(x:Tensor|None=None)->str:
         return _forced
     return ok[0]
 
+# %% ../nbs/12_kernels.ipynb #a539ee22
 @contextmanager
-def use_backend(name:str|None):
+def use_backend(name:str|None, # 'triton', 'interpret' or 'torch'; None: the automatic choice
+               ):
     "Force `name` ('triton', 'interpret' or 'torch'; None: automatic) inside the block."
     global _forced
     if name is not None and name not in BACKENDS: raise WorkbenchError(f"unknown backend {name!r}; choose one of {BACKENDS}")
@@ -59,19 +69,25 @@ def use_backend(name:str|None):
 class KernelInputError(WorkbenchError, ValueError):
     "A kernel was given a tensor it cannot use (dtype, shape, device); the message says what it needs."
 
+# %% ../nbs/12_kernels.ipynb #6fc28d88
 FLOAT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+
+# %% ../nbs/12_kernels.ipynb #34ca2e0f
 SCALE_LAYOUTS = ('tensor', 'row', 'column', 'group')   # row: per token / per output channel; column: per input channel
 
+# %% ../nbs/12_kernels.ipynb #bd44f78d
 def _check_float(x:Tensor, what:str='x'):
     if not isinstance(x, Tensor): raise KernelInputError(f"{what} must be a torch.Tensor, got {type(x).__name__}")
     if x.dtype not in FLOAT_DTYPES:
         raise KernelInputError(f"{what} must be float32, float16 or bfloat16, got {x.dtype}; convert with {what}.float()")
 
+# %% ../nbs/12_kernels.ipynb #66439f02
 def _as_rows(x:Tensor)->Tensor:
     "`x` as a contiguous 2-d (rows, last dim) view."
     x = x.contiguous()
     return x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
 
+# %% ../nbs/12_kernels.ipynb #11364076
 def _scale_layout(x2:Tensor, scale:Tensor, granularity:str, group_size:int|None, what:str='scale')->tuple[int, int, int]:
     "Strides (per row, per column group) and group size that find each element's scale: idx = r*s_row + (c // g)*s_col."
     R, C = x2.shape
@@ -87,14 +103,17 @@ def _scale_layout(x2:Tensor, scale:Tensor, granularity:str, group_size:int|None,
                                f"{R} row(s) x {C} column(s) needs {need}")
     return {'tensor': (0, 0, 1), 'row': (1, 0, 1), 'column': (0, 1, 1), 'group': (C // g, 1, g)}[granularity]
 
+# %% ../nbs/12_kernels.ipynb #a1f51c5e
 def _params(t, x2:Tensor, what:str)->Tensor:
     "Scales or zero points as a contiguous float32 vector on `x2`'s device (copied there if need be)."
     return torch.as_tensor(t, dtype=torch.float32, device=x2.device).reshape(-1).contiguous()
 
+# %% ../nbs/12_kernels.ipynb #ea4db664
 def _check_scales(s:Tensor, what:str='scales'):
     if not s.is_cuda and not (torch.isfinite(s).all() and (s > 0).all()):   # (on a GPU this check would stall the host)
         raise KernelInputError(f"{what} must be finite and > 0")
 
+# %% ../nbs/12_kernels.ipynb #bc03fa5b
 def _store_dtype(x:Tensor):
     "The dtype a kernel writes: Triton's interpreter truncates float32 to bfloat16, so it writes float32 there and torch rounds."
     return torch.float32 if x.dtype == torch.bfloat16 and backend(x) == 'interpret' else x.dtype
@@ -108,14 +127,20 @@ if HAS_TRITON:
         r = tl.where(((r - v) == 0.5) & odd, r - 1.0, r)
         return tl.where(tl.abs(v) >= 8388608.0, v, r)   # from 2^23 on, every float32 is already an integer
 
+# %% ../nbs/12_kernels.ipynb #76ac3a72
+if HAS_TRITON:
     @triton.jit
     def _div(a, b):
         return tl.math.div_rn(a, b)   # IEEE division, as torch's: a GPU's plain `/` may be off by an ulp
 
+# %% ../nbs/12_kernels.ipynb #2071fe5f
+if HAS_TRITON:
     @triton.jit
     def _clamp(v, lo, hi):
         return tl.minimum(tl.maximum(v, lo, propagate_nan=tl.PropagateNan.ALL), hi, propagate_nan=tl.PropagateNan.ALL)
 
+# %% ../nbs/12_kernels.ipynb #250a99e4
+if HAS_TRITON:
     @triton.jit
     def _tile(R, C, BR: tl.constexpr, BC: tl.constexpr):
         rows = (tl.program_id(0) * BR + tl.arange(0, BR)).to(tl.int64)   # 64-bit offsets: tensors past 2^31 elements
@@ -123,17 +148,27 @@ if HAS_TRITON:
         mask = (rows[:, None] < R) & (cols[None, :] < C)
         return rows, cols, mask, rows[:, None] * C + cols[None, :]
 
+# %% ../nbs/12_kernels.ipynb #70bc0eec
+if HAS_TRITON:
     @triton.jit
     def _scale_idx(rows, cols, s_row, s_col, G):
         return rows[:, None] * s_row + (cols[None, :] // G) * s_col
 
+# %% ../nbs/12_kernels.ipynb #25ec5133
 TILE = dict(BR=32, BC=128)   # element-wise tiles: >= 16 in each dimension, so what the interpreter passes compiles on GPUs
 
+# %% ../nbs/12_kernels.ipynb #b2d574fb
 def _grid(R:int, C:int): return (triton.cdiv(R, TILE['BR']), triton.cdiv(C, TILE['BC']))
 
 # %% ../nbs/12_kernels.ipynb #8ba7ef63
-def fake_quant_reference(x:Tensor, scale:Tensor, zero_point:Tensor, qmin:int, qmax:int, granularity:str='tensor',
-                         group_size:int|None=None)->tuple[Tensor, Tensor]:
+def fake_quant_reference(x:Tensor,                 # float32/16, bf16; any shape, the last dimension holds the columns
+                         scale:Tensor,             # 1, R, C or R*C/g values (see `granularity`)
+                         zero_point:Tensor,        # same layout as `scale` (integer values)
+                         qmin:int,                 # the integer grid's lowest value, e.g. -127 or 0
+                         qmax:int,                 # its highest value, e.g. 127 or 255
+                         granularity:str='tensor', # 'tensor', 'row', 'column' or 'group'
+                         group_size:int|None=None, # columns per group, for granularity 'group'
+                        )->tuple[Tensor, Tensor]:
     "Torch reference: fake-quantized `x` (float32) and the straight-through mask."
     x2 = _as_rows(x).float(); R, C = x2.shape
     s_row, s_col, g = _scale_layout(x2, scale, granularity, group_size)
@@ -196,9 +231,11 @@ class _FakeQuantSTE(torch.autograd.Function):
 def fake_quantize(x:Tensor,                  # float32/16, bf16; any shape, the last dimension holds the columns
                   scale:Tensor,              # 1, R, C or R*C/g values (see `granularity`)
                   zero_point:Tensor|float,   # same layout as `scale` (integer values), 0 for symmetric grids
-                  qmin:int, qmax:int,        # the integer grid, e.g. -127, 127 or 0, 255
+                  qmin:int,                  # the integer grid's lowest value, e.g. -127 or 0
+                  qmax:int,                  # its highest value, e.g. 127 or 255
                   granularity:str='tensor',  # 'tensor', 'row', 'column' or 'group'
-                  group_size:int|None=None)->Tensor:
+                  group_size:int|None=None,  # columns per group, for granularity 'group'
+                 )->Tensor:
     "Fused quantize-dequantize on the chosen backend; straight-through gradient inside the grid."
     if isinstance(zero_point, (int, float)): zero_point = torch.full_like(torch.as_tensor(scale, dtype=torch.float32), zero_point)
     if x.requires_grad and torch.is_grad_enabled():
@@ -206,7 +243,12 @@ def fake_quantize(x:Tensor,                  # float32/16, bf16; any shape, the 
     return _fake_quant_fwd(x, scale, zero_point, qmin, qmax, granularity, group_size, False)[0]
 
 # %% ../nbs/12_kernels.ipynb #32ac298f
-def log_quant_reference(x:Tensor, scale:Tensor, bits:int=4, sqrt2:bool=False, symmetric:bool=False)->Tensor:
+def log_quant_reference(x:Tensor,             # the values (probabilities, for the unsigned grid); any shape and float dtype
+                        scale:Tensor,         # the per-tensor scale: the grid's largest level
+                        bits:int=4,           # bits per code (one of them the sign, if `symmetric`)
+                        sqrt2:bool=False,     # a log√2 grid (levels half an octave apart) instead of log2
+                        symmetric:bool=False, # signed values (sign and magnitude) instead of non-negative ones
+                       )->Tensor:
     "Torch reference of the log2 / log√2 fake-quantizer with a per-tensor `scale`."
     r = 0.5 if sqrt2 else 1.0
     kmax = (2 ** (bits - 1) if symmetric else 2 ** bits) - 2
@@ -217,6 +259,7 @@ def log_quant_reference(x:Tensor, scale:Tensor, bits:int=4, sqrt2:bool=False, sy
     y = torch.where(k > kmax, torch.zeros_like(a), level) * scale
     return (y * torch.sign(xf) if symmetric else y).to(x.dtype)
 
+# %% ../nbs/12_kernels.ipynb #2a5744ba
 if HAS_TRITON:
     @triton.jit
     def _log_quant_kernel(x_ptr, y_ptr, s_ptr, R, C, r, kmax, SYMMETRIC: tl.constexpr, BR: tl.constexpr, BC: tl.constexpr):
@@ -236,7 +279,13 @@ if HAS_TRITON:
         y = tl.where(x != x, x, y)       # NaN stays NaN
         tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=mask)
 
-def log_quantize(x:Tensor, scale:Tensor|float, bits:int=4, sqrt2:bool=False, symmetric:bool=False)->Tensor:
+# %% ../nbs/12_kernels.ipynb #11b9f673
+def log_quantize(x:Tensor,             # float32/16, bf16 values, any shape
+                 scale:Tensor|float,   # the per-tensor scale: the grid's largest level (one value)
+                 bits:int=4,           # bits per code, 2..8 (one of them the sign, if `symmetric`)
+                 sqrt2:bool=False,     # a log√2 grid (levels half an octave apart) instead of log2
+                 symmetric:bool=False, # signed values (sign and magnitude) instead of non-negative ones
+                )->Tensor:
     "Log2 (or log√2) fake-quantization of `x` with per-tensor `scale` on the chosen backend."
     _check_float(x)
     if not (isinstance(bits, int) and 2 <= bits <= 8): raise KernelInputError(f"bits must be an integer in 2..8, got {bits!r}")
@@ -252,7 +301,13 @@ def log_quantize(x:Tensor, scale:Tensor|float, bits:int=4, sqrt2:bool=False, sym
     _log_quant_kernel[_grid(R, C)](x2, y, s, R, C, 0.5 if sqrt2 else 1.0, float(kmax), SYMMETRIC=symmetric, **TILE)
     return y.to(x.dtype).reshape(x.shape)
 
-def near_log_tie(x:Tensor, scale, sqrt2:bool=False, symmetric:bool=False, tol:float=1e-5)->Tensor:
+# %% ../nbs/12_kernels.ipynb #6df5678d
+def near_log_tie(x:Tensor,             # the values quantized
+                 scale,                # their per-tensor scale
+                 sqrt2:bool=False,     # a log√2 grid instead of log2
+                 symmetric:bool=False, # signed values (their magnitude is quantized)
+                 tol:float=1e-5,       # how close to a tie counts, in grid steps
+                )->Tensor:
     "Where `-log2(|x|/s)/r` is within `tol` of a half-integer: both neighbours are correct roundings there."
     a = (x.float().abs() if symmetric else x.float().clamp(min=0)) / torch.as_tensor(scale, dtype=torch.float32)
     v = -torch.log2(a.double()) / (0.5 if sqrt2 else 1.0)
@@ -261,7 +316,12 @@ def near_log_tie(x:Tensor, scale, sqrt2:bool=False, symmetric:bool=False, tol:fl
 # %% ../nbs/12_kernels.ipynb #f59523a8
 FP8_FORMATS = {'e4m3': (3, -6, 448.0, torch.float8_e4m3fn), 'e5m2': (2, -14, 57344.0, torch.float8_e5m2)}  # mantissa bits, min normal exponent, max
 
-def fp8_reference(x:Tensor, scale:Tensor, fmt:str='e4m3', granularity:str='tensor')->Tensor:
+# %% ../nbs/12_kernels.ipynb #b1be746d
+def fp8_reference(x:Tensor,                 # the values, any shape and float dtype
+                  scale:Tensor,             # 1 value, one per row or one per column (see `granularity`)
+                  fmt:str='e4m3',           # 'e4m3' or 'e5m2' (`FP8_FORMATS`)
+                  granularity:str='tensor', # 'tensor', 'row' or 'column'
+                 )->Tensor:
     "Torch reference: `fp8(x / s).float() * s` with saturation (torch's own FP8 dtypes)."
     _, _, m, dt = FP8_FORMATS[fmt]
     x2 = _as_rows(x).float()
@@ -269,6 +329,7 @@ def fp8_reference(x:Tensor, scale:Tensor, fmt:str='e4m3', granularity:str='tenso
     s = s.reshape(-1, 1) if granularity == 'row' else s.reshape(1, -1) if granularity == 'column' else s
     return ((x2 / s).clamp(-m, m).to(dt).float() * s).reshape(x.shape).to(x.dtype)
 
+# %% ../nbs/12_kernels.ipynb #07befd3e
 if HAS_TRITON:
     @triton.jit
     def _fp8_kernel(x_ptr, y_ptr, s_ptr, R, C, s_row, s_col, MBITS: tl.constexpr, EMIN: tl.constexpr, FMAX: tl.constexpr,
@@ -283,7 +344,12 @@ if HAS_TRITON:
         y = _rint(v / step) * step * s
         tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=mask)
 
-def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='tensor')->Tensor:
+# %% ../nbs/12_kernels.ipynb #d73c09e8
+def fp8_quantize(x:Tensor,                 # float32/16, bf16 values, any shape (the last dimension holds the columns)
+                 scale:Tensor|float,       # 1 value, one per row or one per column (see `granularity`)
+                 fmt:str='e4m3',           # 'e4m3' or 'e5m2' (`FP8_FORMATS`)
+                 granularity:str='tensor', # 'tensor', 'row' or 'column'
+                )->Tensor:
     "Simulated FP8 storage: `fp8(x / scale) * scale`, per-tensor, per-row or per-column scales, on the chosen backend."
     _check_float(x)
     if fmt not in FP8_FORMATS: raise KernelInputError(f"fmt must be one of {list(FP8_FORMATS)}, got {fmt!r}")
@@ -300,40 +366,14 @@ def fp8_quantize(x:Tensor, scale:Tensor|float, fmt:str='e4m3', granularity:str='
     _fp8_kernel[_grid(R, C)](x2, y, s, R, C, s_row, s_col, MBITS=mb, EMIN=emin, FMAX=fmax, **TILE)
     return y.to(x.dtype).reshape(x.shape)
 
-# %% ../nbs/12_kernels.ipynb #d1e2f3a1
-import warnings
-# PyTorch's quantized dtypes print a deprecation notice (once); only their vectorized kernels are used here, and the
-# codes leave as plain int8 tensors. Filtered by its text, once, instead of a `catch_warnings` per call, which is not
-# thread-safe and resets which warnings were already shown.
-QUANTIZED_DTYPES_NOTICE = r'torch\.quantize_per_tensor, torch\.quantize_per_channel and other quantized tensor creation'
-warnings.filterwarnings('ignore', message=QUANTIZED_DTYPES_NOTICE, category=UserWarning)
-
-def _int8_view(q:Tensor)->Tensor:
-    "The int8 codes of a `torch.qint8` tensor as a plain tensor, without the copy `int_repr` makes (the same storage)."
-    return torch.empty(0, dtype=torch.int8, device=q.device).set_(q.untyped_storage(), q.storage_offset(), q.shape, q.stride())
-
-def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
-    "`quantize_int8` on the `torch` backend: PyTorch's fused quantize kernels, the same codes as the reference."
-    x2 = _as_rows(x).float()
-    if scale is None:
-        if symmetric:
-            s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
-            q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x.device), 0, torch.qint8)
-            return _int8_view(q).clamp_(-127, 127).reshape(x.shape), s, 0.0
-        lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
-        s = ((hi - lo) / 255.0).clamp(min=1e-8)
-        z = (-torch.round(lo / s)).clamp(0, 255)
-        q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
-        return _int8_view(q).reshape(x.shape), s, z - 128
-    shift = 128 if qmin >= 0 else 0
-    q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8)
-    q = _int8_view(q)
-    if qmin - shift > -128 or qmax - shift < 127: q.clamp_(qmin - shift, qmax - shift)
-    return q.reshape(x.shape), scale.reshape(1).float(), float(zero_point - shift)
-
 # %% ../nbs/12_kernels.ipynb #c8999f6f
-def quantize_int8_reference(x:Tensor, scale:Tensor|float|None=None, zero_point:float=0.0, qmin:int=-128, qmax:int=127,
-                            symmetric:bool=True)->tuple[Tensor, Tensor, float|Tensor]:
+def quantize_int8_reference(x:Tensor,                      # float activations, any shape (the last dimension is K)
+                            scale:Tensor|float|None=None,  # static per-tensor scale; None: dynamic per-token scales
+                            zero_point:float=0.0,          # static zero point (integer value) on the [qmin, qmax] grid
+                            qmin:int=-128,                 # the static grid's lowest code: -128 or -127 signed, 0 unsigned
+                            qmax:int=127,                  # its highest code: 127 signed, 255 unsigned
+                            symmetric:bool=True,           # dynamic scales only: symmetric (-127..127) or asymmetric (0..255, a zero point per row)
+                           )->tuple[Tensor, Tensor, float|Tensor]:
     "Torch reference of `quantize_int8`: int8 codes (rows, cols), scales (1 or rows), zero point(s)."
     x2 = _as_rows(x).float()
     if scale is None and symmetric:
@@ -351,6 +391,44 @@ def quantize_int8_reference(x:Tensor, scale:Tensor|float|None=None, zero_point:f
     q = (torch.round(x2 * (1.0 / s)) + zero_point).clamp(qmin, qmax) - shift
     return q.to(torch.int8).reshape(x.shape), s, float(zero_point - shift)
 
+# %% ../nbs/12_kernels.ipynb #d1e2f3a1
+# PyTorch's quantized dtypes print a deprecation notice (once); only their vectorized kernels are used here, and the
+# codes leave as plain int8 tensors. Filtered by its text, once, instead of a `catch_warnings` per call, which is not
+# thread-safe and resets which warnings were already shown.
+QUANTIZED_DTYPES_NOTICE = r'torch\.quantize_per_tensor, torch\.quantize_per_channel and other quantized tensor creation'
+warnings.filterwarnings('ignore', message=QUANTIZED_DTYPES_NOTICE, category=UserWarning)
+
+# %% ../nbs/12_kernels.ipynb #25fff1ae
+def _int8_view(q:Tensor)->Tensor:
+    "The int8 codes of a `torch.qint8` tensor as a plain tensor, without the copy `int_repr` makes (the same storage)."
+    return torch.empty(0, dtype=torch.int8, device=q.device).set_(q.untyped_storage(), q.storage_offset(), q.shape, q.stride())
+
+# %% ../nbs/12_kernels.ipynb #93dba9c6
+def _per_token_torch(x2:Tensor, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
+    "Dynamic per-token codes of the float32 rows `x2`, their scales and zero point(s), with PyTorch's per-channel quantize."
+    if symmetric:
+        s = (x2.abs().amax(1) / 127.0).clamp(min=1e-8)
+        q = torch.quantize_per_channel(x2, s.double(), torch.zeros(len(s), dtype=torch.long, device=x2.device), 0, torch.qint8)
+        return _int8_view(q).clamp_(-127, 127), s, 0.0
+    lo, hi = x2.amin(1).clamp(max=0), x2.amax(1).clamp(min=0)
+    s = ((hi - lo) / 255.0).clamp(min=1e-8)
+    z = (-torch.round(lo / s)).clamp(0, 255)
+    q = torch.quantize_per_channel(x2, s.double(), (z - 128).long(), 0, torch.qint8)
+    return _int8_view(q), s, z - 128
+
+# %% ../nbs/12_kernels.ipynb #c89257d8
+def _quantize_int8_torch(x:Tensor, scale:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
+    "`quantize_int8` on the `torch` backend: PyTorch's fused quantize kernels, the same codes as the reference."
+    x2 = _as_rows(x).float()
+    if scale is None:
+        q, s, z = _per_token_torch(x2, symmetric)
+        return q.reshape(x.shape), s, z
+    shift = 128 if qmin >= 0 else 0
+    q = torch.quantize_per_tensor(x2, float(scale.reshape(())), int(zero_point) - shift, torch.qint8)
+    q = _int8_view(q)
+    if qmin - shift > -128 or qmax - shift < 127: q.clamp_(qmin - shift, qmax - shift)
+    return q.reshape(x.shape), scale.reshape(1).float(), float(zero_point - shift)
+
 # %% ../nbs/12_kernels.ipynb #0651b16f
 if HAS_TRITON:
     @triton.jit
@@ -361,6 +439,8 @@ if HAS_TRITON:
         q = _clamp(_rint(x * _div(1.0, s)) + z, qmin, qmax) - shift
         tl.store(q_ptr + offs, q.to(tl.int8), mask=mask)
 
+# %% ../nbs/12_kernels.ipynb #de51a7ee
+if HAS_TRITON:
     @triton.jit
     def _quant_token_kernel(x_ptr, q_ptr, s_ptr, z_ptr, R, C, SYMMETRIC: tl.constexpr, BR: tl.constexpr, BC: tl.constexpr):
         rows = (tl.program_id(0) * BR + tl.arange(0, BR)).to(tl.int64)
@@ -390,11 +470,26 @@ if HAS_TRITON:
             q = tl.minimum(tl.maximum(_rint(x * inv[:, None]) + z[:, None], qlo), qhi) - shift
             tl.store(q_ptr + rows[:, None] * C + cols[None, :], q.to(tl.int8), mask=mask)
 
+# %% ../nbs/12_kernels.ipynb #904eab3a
+def _quantize_int8_triton(x2:Tensor, s:Tensor|None, zero_point:float, qmin:int, qmax:int, symmetric:bool)->tuple[Tensor, Tensor, float|Tensor]:
+    "`quantize_int8` of the rows `x2` on a Triton backend: static scale `s`, or per-token scales if `s` is None."
+    R, C = x2.shape
+    q = torch.empty(x2.shape, dtype=torch.int8, device=x2.device)
+    if s is None:
+        s, z = torch.empty(R, dtype=torch.float32, device=x2.device), torch.empty(R, dtype=torch.float32, device=x2.device)
+        _quant_token_kernel[(triton.cdiv(R, TILE['BR']),)](x2, q, s, z, R, C, SYMMETRIC=symmetric, **TILE)
+        return q, s, (0.0 if symmetric else z)
+    shift = 128 if qmin >= 0 else 0
+    _quant_static_kernel[_grid(R, C)](x2, q, s, float(zero_point), float(qmin), float(qmax), float(shift), R, C,
+                                      **TILE)
+    return q, s, float(zero_point) - shift
+
 # %% ../nbs/12_kernels.ipynb #b5d9cd8a
 def quantize_int8(x:Tensor,                      # float activations, any shape (the last dimension is K)
                   scale:Tensor|float|None=None,  # static per-tensor scale; None: dynamic per-token symmetric scales
                   zero_point:float=0.0,          # static zero point (integer value) on the [qmin, qmax] grid
-                  qmin:int=-128, qmax:int=127,   # the grid: -128..127 (or -127..127) signed, 0..255 unsigned
+                  qmin:int=-128,                 # the grid's lowest code: -128 (or -127) signed, 0 unsigned
+                  qmax:int=127,                  # its highest code: 127 signed, 255 unsigned
                   symmetric:bool=True,           # dynamic scales only: symmetric (-127..127) or asymmetric (0..255, a zero point per row)
                   )->tuple[Tensor, Tensor, float|Tensor]:
     "int8 codes `q` (x's shape), scales (1 or one per row) and zero point(s) `z`, with `x ≈ (q - z) * scale`."
@@ -413,16 +508,29 @@ def quantize_int8(x:Tensor,                      # float activations, any shape 
         if s.numel() != 1: raise KernelInputError(f"a static scale is per tensor (1 value), got {s.numel()}")
         _check_scales(s, 'scale')
     if backend(x) == 'torch': return _quantize_int8_torch(x, s if scale is not None else None, zero_point, qmin, qmax, symmetric)
-    R, C = x2.shape
-    q = torch.empty(x2.shape, dtype=torch.int8, device=x.device)
-    if scale is None:
-        s, z = torch.empty(R, dtype=torch.float32, device=x.device), torch.empty(R, dtype=torch.float32, device=x.device)
-        _quant_token_kernel[(triton.cdiv(R, TILE['BR']),)](x2, q, s, z, R, C, SYMMETRIC=symmetric, **TILE)
-        return q.reshape(x.shape), s, (0.0 if symmetric else z)
-    shift = 128 if qmin >= 0 else 0
-    _quant_static_kernel[_grid(R, C)](x2, q, s, float(zero_point), float(qmin), float(qmax), float(shift), R, C,
-                                      **TILE)
-    return q.reshape(x.shape), s, float(zero_point) - shift
+    q, s, z = _quantize_int8_triton(x2, s if scale is not None else None, zero_point, qmin, qmax, symmetric)
+    return q.reshape(x.shape), s, z
+
+# %% ../nbs/12_kernels.ipynb #535f5383
+def int8_gemm_reference(a:Tensor,                  # (M, K) int8 activation codes
+                        w:Tensor,                  # (N, K) int8 weight codes
+                        a_scale:Tensor|None=None,  # 1 or M activation scales; None: return the int32 accumulator
+                        w_scale:Tensor|None=None,  # (N,) per-output-channel weight scales
+                        bias:Tensor|None=None,     # (N,) float
+                        a_zero:float|Tensor=0.0,   # activation zero point(s), integer values: 1 or one per row of `a`
+                        out_dtype=torch.float32,   # the float output's dtype (with `a_scale`)
+                       )->Tensor:
+    "Torch reference: exact int32 `(a - a_zero) @ w.T`, then (if scales are given) `* a_scale * w_scale + bias`."
+    z = torch.as_tensor(a_zero, device=a.device).to(torch.int64).reshape(-1, 1)   # one zero point, or one per row
+    acc = a.to(torch.int64) @ w.to(torch.int64).t() - z * w.to(torch.int64).sum(1)
+    acc = acc.to(torch.int32)
+    if a_scale is None: return acc
+    y = acc.float() * a_scale.float().reshape(-1, 1) * w_scale.float().reshape(1, -1)
+    if bias is not None: y = y + bias.float()
+    return y.to(out_dtype)
+
+# %% ../nbs/12_kernels.ipynb #86180f94
+CPU_GEMM_BLOCK = 1 << 18                   # torch backend on a CPU: rows per block × N ≈ 256 Ki int32 accumulators (1 MiB, in L2)
 
 # %% ../nbs/12_kernels.ipynb #d1e2f3a3
 def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out_dtype, w_sum:Tensor)->Tensor:
@@ -449,19 +557,6 @@ def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out
         out.mul_(sw)
         if b is not None: out.add_(b)
     return y.to(out_dtype) if epilogue else y
-
-
-# %% ../nbs/12_kernels.ipynb #535f5383
-def int8_gemm_reference(a:Tensor, w:Tensor, a_scale:Tensor|None=None, w_scale:Tensor|None=None, bias:Tensor|None=None,
-                        a_zero:float|Tensor=0.0, out_dtype=torch.float32)->Tensor:
-    "Torch reference: exact int32 `(a - a_zero) @ w.T`, then (if scales are given) `* a_scale * w_scale + bias`."
-    z = torch.as_tensor(a_zero, device=a.device).to(torch.int64).reshape(-1, 1)   # one zero point, or one per row
-    acc = a.to(torch.int64) @ w.to(torch.int64).t() - z * w.to(torch.int64).sum(1)
-    acc = acc.to(torch.int32)
-    if a_scale is None: return acc
-    y = acc.float() * a_scale.float().reshape(-1, 1) * w_scale.float().reshape(1, -1)
-    if bias is not None: y = y + bias.float()
-    return y.to(out_dtype)
 
 # %% ../nbs/12_kernels.ipynb #67e0f533
 if HAS_TRITON:
@@ -491,22 +586,26 @@ if HAS_TRITON:
         else:
             tl.store(y_ptr + rm[:, None] * N + rn[None, :], acc, mask=mask)
 
-# %% ../nbs/12_kernels.ipynb #786e54b0
+# %% ../nbs/12_kernels.ipynb #d5d8b937
 GEMM_TILES = dict(BM=128, BN=128, BK=64)   # a usual GPU tile; the interpreter is also fastest with few large tiles
-CPU_GEMM_BLOCK = 1 << 18                   # torch backend on a CPU: rows per block × N ≈ 256 Ki int32 accumulators (1 MiB, in L2)
 
+# %% ../nbs/12_kernels.ipynb #174e1a5c
+def _int8_gemm_triton(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out_dtype, w_sum:Tensor, T:dict)->Tensor:
+    "`int8_gemm` on a Triton backend, with tiles `T`: the int32 result, or with `a_scale` the epilogue's in `out_dtype`."
+    M, N, K = a2.shape[0], w.shape[0], a2.shape[1]
+    epilogue = a_scale is not None
+    store = torch.float32 if out_dtype == torch.bfloat16 and backend(a2) == 'interpret' else out_dtype   # see _store_dtype
+    y = torch.empty(M, N, dtype=store if epilogue else torch.int32, device=a2.device)
+    dummy = y
+    _int8_gemm_kernel[(triton.cdiv(M, T['BM']), triton.cdiv(N, T['BN']))](
+        a2, w, y, a_scale if epilogue else dummy, w_scale if epilogue else dummy, w_sum,
+        bias if (epilogue and bias is not None) else dummy, az.to(torch.int32), M, N, K,
+        (1 if a_scale.numel() == M and M > 1 else 0) if epilogue else 0, 1 if az.numel() == M and M > 1 else 0,
+        EPILOGUE=epilogue, HAS_BIAS=bias is not None, **T)
+    return y.to(out_dtype) if epilogue else y
 
-def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
-              w:Tensor,                     # (N, K) int8 weight codes
-              a_scale:Tensor|float|None=None,  # 1 or one per row of `a`; None: return the int32 accumulator
-              w_scale:Tensor|None=None,     # (N,) per-output-channel weight scales
-              bias:Tensor|None=None,        # (N,) float
-              a_zero:float|Tensor=0.0,      # activation zero point(s), integer values: 1 or one per row of `a`
-              out_dtype=torch.float32,
-              w_sum:Tensor|None=None,       # (N,) int32 row sums of `w` (computed if not given)
-
-              tiles:dict|None=None)->Tensor:
-    "`(a - a_zero) @ w.T` exactly in int32, optionally scaled, biased and cast in the same kernel."
+# %% ../nbs/12_kernels.ipynb #786e54b0
+def _check_gemm_operands(a, w):
     for t, name in ((a, 'a'), (w, 'w')):
         if not isinstance(t, Tensor) or t.dtype != torch.int8:
             raise KernelInputError(f"{name} must be an int8 tensor, got {getattr(t, 'dtype', type(t).__name__)}; quantize it first (quantize_int8)")
@@ -514,26 +613,31 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
     if a.shape[-1] != w.shape[1]:
         raise KernelInputError(f"a has K={a.shape[-1]} but w has K={w.shape[1]} (shapes {tuple(a.shape)} and {tuple(w.shape)})")
     if a.device != w.device: raise KernelInputError(f"a is on {a.device}, w on {w.device}")
-    lead, K, N = a.shape[:-1], a.shape[-1], w.shape[0]
-    a2 = a.reshape(-1, K).contiguous(); w = w.contiguous(); M = a2.shape[0]
-    epilogue = a_scale is not None
-    if not epilogue and (w_scale is not None or bias is not None):
-        raise KernelInputError("w_scale and bias are applied with a_scale: pass a_scale too, or neither for the int32 result")
+
+# %% ../nbs/12_kernels.ipynb #181d5d56
+def _gemm_tiles(tiles:dict|None)->dict:
+    "`GEMM_TILES` with `tiles` overriding it, checked."
     T = {**GEMM_TILES, **(tiles or {})}
     if T['BM'] < 16 or T['BN'] < 16 or T['BK'] < 32:
         raise KernelInputError(f"tiles need BM, BN >= 16 and BK >= 32 (int8 tl.dot on GPUs), got {T}")
-    if epilogue:
-        if w_scale is None: raise KernelInputError("a_scale needs w_scale too (per output channel)")
-        a_scale = _params(a_scale, a2, 'a_scale'); w_scale = _params(w_scale, a2, 'w_scale')
-        if a_scale.numel() not in (1, M): raise KernelInputError(f"a_scale needs 1 or {M} values (one per row), got {a_scale.numel()}")
-        if w_scale.numel() != N: raise KernelInputError(f"w_scale needs {N} values (one per output channel), got {w_scale.numel()}")
-        if bias is not None:
-            bias = _params(bias, a2, 'bias')
-            if bias.numel() != N: raise KernelInputError(f"bias needs {N} values, got {bias.numel()}")
-    if M == 0 or N == 0 or K == 0:
-        out = int8_gemm_reference(a2, w, a_scale, w_scale, bias, a_zero, out_dtype) if epilogue else \
-              torch.zeros(M, N, dtype=torch.int32, device=a.device)
-        return out.reshape(*lead, N)
+    return T
+
+# %% ../nbs/12_kernels.ipynb #51e9f3cb
+def _epilogue_params(a2:Tensor, a_scale, w_scale, bias, N:int)->tuple[Tensor, Tensor, Tensor|None]:
+    "`a_scale` (1 or M values), `w_scale` (N) and `bias` (N, or None) as float32 vectors on `a2`'s device, checked."
+    M = a2.shape[0]
+    if w_scale is None: raise KernelInputError("a_scale needs w_scale too (per output channel)")
+    a_scale = _params(a_scale, a2, 'a_scale'); w_scale = _params(w_scale, a2, 'w_scale')
+    if a_scale.numel() not in (1, M): raise KernelInputError(f"a_scale needs 1 or {M} values (one per row), got {a_scale.numel()}")
+    if w_scale.numel() != N: raise KernelInputError(f"w_scale needs {N} values (one per output channel), got {w_scale.numel()}")
+    if bias is not None:
+        bias = _params(bias, a2, 'bias')
+        if bias.numel() != N: raise KernelInputError(f"bias needs {N} values, got {bias.numel()}")
+    return a_scale, w_scale, bias
+
+# %% ../nbs/12_kernels.ipynb #9c511aeb
+def _zero_points(a_zero, a:Tensor, M:int, K:int)->Tensor:
+    "`a_zero` as a float32 vector of 1 or M integer values on `a`'s device; refuses a K whose sums could overflow int32."
     az = torch.as_tensor(a_zero, dtype=torch.float32, device=a.device).reshape(-1)
     if az.numel() not in (1, M): raise KernelInputError(f"a_zero needs 1 or {M} values (one per row), got {az.numel()}")
     if not a.is_cuda and not torch.equal(az, az.round()): raise KernelInputError("a_zero must hold integer values")
@@ -541,31 +645,68 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
     if K > (2**31 - 1) // (128 * (128 if zero else 256)):   # |a - z| <= 128 (255 with a zero point) and |w| <= 128
         raise KernelInputError(f"K={K} could overflow the int32 accumulator; split the reduction into chunks of at most "
                                f"{(2**31 - 1) // (128 * (128 if zero else 256))}")
-    if w_sum is None: w_sum = w.to(torch.int32).sum(1).to(torch.int32)
-    elif w_sum.dtype != torch.int32 or w_sum.numel() != N or w_sum.device != w.device:
+    return az
+
+# %% ../nbs/12_kernels.ipynb #93e7ebb4
+def _weight_sums(w:Tensor, w_sum:Tensor|None, N:int)->Tensor:
+    "The int32 row sums of `w`: `w_sum` if given (checked), else computed."
+    if w_sum is None: return w.to(torch.int32).sum(1).to(torch.int32)
+    if w_sum.dtype != torch.int32 or w_sum.numel() != N or w_sum.device != w.device:
         raise KernelInputError(f"w_sum must be the int32 row sums of w ({N} values on {w.device}), got {w_sum.dtype} x {w_sum.numel()}")
+    return w_sum
+
+# %% ../nbs/12_kernels.ipynb #bc133f90
+def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
+              w:Tensor,                     # (N, K) int8 weight codes
+              a_scale:Tensor|float|None=None,  # 1 or one per row of `a`; None: return the int32 accumulator
+              w_scale:Tensor|None=None,     # (N,) per-output-channel weight scales
+              bias:Tensor|None=None,        # (N,) float
+              a_zero:float|Tensor=0.0,      # activation zero point(s), integer values: 1 or one per row of `a`
+              out_dtype=torch.float32,      # the float output's dtype (with `a_scale`)
+              w_sum:Tensor|None=None,       # (N,) int32 row sums of `w` (computed if not given)
+              tiles:dict|None=None,         # Triton tile sizes that override `GEMM_TILES` (BM, BN >= 16; BK >= 32)
+             )->Tensor:
+    "`(a - a_zero) @ w.T` exactly in int32, optionally scaled, biased and cast in the same kernel."
+    _check_gemm_operands(a, w)
+    lead, K, N = a.shape[:-1], a.shape[-1], w.shape[0]
+    a2 = a.reshape(-1, K).contiguous(); w = w.contiguous(); M = a2.shape[0]
+    epilogue = a_scale is not None
+    if not epilogue and (w_scale is not None or bias is not None):
+        raise KernelInputError("w_scale and bias are applied with a_scale: pass a_scale too, or neither for the int32 result")
+    T = _gemm_tiles(tiles)
+    if epilogue: a_scale, w_scale, bias = _epilogue_params(a2, a_scale, w_scale, bias, N)
+    if M == 0 or N == 0 or K == 0:
+        out = int8_gemm_reference(a2, w, a_scale, w_scale, bias, a_zero, out_dtype) if epilogue else \
+              torch.zeros(M, N, dtype=torch.int32, device=a.device)
+        return out.reshape(*lead, N)
+    az = _zero_points(a_zero, a, M, K)
+    w_sum = _weight_sums(w, w_sum, N)
     if backend(a) == 'torch': return _int8_gemm_torch(a2, w, a_scale, w_scale, bias, az, out_dtype, w_sum).reshape(*lead, N)
-    store = torch.float32 if out_dtype == torch.bfloat16 and backend(a) == 'interpret' else out_dtype   # see _store_dtype
-    y = torch.empty(M, N, dtype=store if epilogue else torch.int32, device=a.device)
-    dummy = y
-    _int8_gemm_kernel[(triton.cdiv(M, T['BM']), triton.cdiv(N, T['BN']))](
-        a2, w, y, a_scale if epilogue else dummy, w_scale if epilogue else dummy, w_sum,
-        bias if (epilogue and bias is not None) else dummy, az.to(torch.int32), M, N, K,
-        (1 if a_scale.numel() == M and M > 1 else 0) if epilogue else 0, 1 if az.numel() == M and M > 1 else 0,
-        EPILOGUE=epilogue, HAS_BIAS=bias is not None, **T)
-    return (y.to(out_dtype) if epilogue else y).reshape(*lead, N)
+    return _int8_gemm_triton(a2, w, a_scale, w_scale, bias, az, out_dtype, w_sum, T).reshape(*lead, N)
 
 # %% ../nbs/12_kernels.ipynb #e1f2a3b1
 def onednn_int8_available()->bool:
     "Whether PyTorch's oneDNN int8 linear (`torch.ops.onednn.qlinear_pointwise`, x86 CPUs) can run here."
     return torch.backends.mkldnn.is_available() and hasattr(torch.ops, 'onednn') and hasattr(torch.ops.onednn, 'qlinear_pointwise')
 
-def pack_int8_weight(w:Tensor)->Tensor:
+# %% ../nbs/12_kernels.ipynb #687c1ce9
+def pack_int8_weight(w:Tensor, # (N, K) int8 weight codes, on the CPU
+                    )->Tensor:
     "int8 weight codes (N, K) in oneDNN's blocked layout for `int8_linear_onednn` (an opaque CPU tensor: not copied, not saved)."
     if not isinstance(w, Tensor) or w.dtype != torch.int8 or w.ndim != 2 or w.is_cuda:
         raise KernelInputError(f"pack_int8_weight takes (N, K) int8 CPU weight codes, got {getattr(w, 'dtype', type(w).__name__)} {tuple(getattr(w, 'shape', ()))}")
     return torch.ops.onednn.qlinear_prepack(w, None)
 
+# %% ../nbs/12_kernels.ipynb #5e4c6ea7
+def _onednn_output(out_grid:tuple|None, out_dtype)->tuple[float, int, torch.dtype]:
+    "(scale, zero point, dtype) of oneDNN's output: 1, 0 and `out_dtype` for floats, else `out_grid`'s, checked."
+    if out_grid is None: return 1.0, 0, out_dtype
+    o_scale, o_zero, qmin, qmax = out_grid
+    if (qmin, qmax) not in ((0, 255), (-128, 127)) or not qmin <= o_zero <= qmax:
+        raise KernelInputError(f"out_grid must be (scale, zero, 0, 255) or (scale, zero, -128, 127) with the zero on the grid, got {out_grid}")
+    return o_scale, o_zero, torch.uint8 if qmin == 0 else torch.int8
+
+# %% ../nbs/12_kernels.ipynb #09045aac
 def int8_linear_onednn(q:Tensor,              # (..., K) activation codes: int8 (zero point in -128..127) or uint8 (0..255)
                        a_scale:float,          # the static per-tensor activation scale
                        a_zero:int,             # its zero point, on the codes' grid
@@ -582,12 +723,7 @@ def int8_linear_onednn(q:Tensor,              # (..., K) activation codes: int8 
     lo, hi = (-128, 127) if q.dtype == torch.int8 else (0, 255)
     if not lo <= int(a_zero) <= hi or int(a_zero) != a_zero: raise KernelInputError(f"a_zero must be an integer in {lo}..{hi} for {q.dtype} codes, got {a_zero}")
     if gelu not in (None, 'none', 'tanh'): raise KernelInputError(f"gelu must be None, 'none' (erf) or 'tanh', got {gelu!r}")
-    o_scale, o_zero, o_dtype = 1.0, 0, out_dtype
-    if out_grid is not None:
-        o_scale, o_zero, qmin, qmax = out_grid
-        if (qmin, qmax) not in ((0, 255), (-128, 127)) or not qmin <= o_zero <= qmax:
-            raise KernelInputError(f"out_grid must be (scale, zero, 0, 255) or (scale, zero, -128, 127) with the zero on the grid, got {out_grid}")
-        o_dtype = torch.uint8 if qmin == 0 else torch.int8
+    o_scale, o_zero, o_dtype = _onednn_output(out_grid, out_dtype)
     zeros = torch.zeros(w_scale.numel(), dtype=torch.long)
     return torch.ops.onednn.qlinear_pointwise(q.contiguous(), float(a_scale), int(a_zero), w_packed, w_scale.float(), zeros, bias,
                                               float(o_scale), int(o_zero), o_dtype, 'none' if gelu is None else 'gelu', [], gelu or '')

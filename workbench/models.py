@@ -12,7 +12,9 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
+from fastcore.script import call_parse, Param
 from timm.models.vision_transformer import VisionTransformer
+from timm.models.swin_transformer import SwinTransformer
 from .core import CheckpointError, WorkbenchError
 from .data import (FashionMNIST, fashion_mnist, batches, load_data, model_data_config, _num_classes, REPO_DATA,
                             FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_DATA_CONFIG)
@@ -28,17 +30,19 @@ __all__ = ['FM_VIT_ARCH', 'FM_SWIN_ARCH', 'BACKGROUND', 'REFERENCE_MODELS', 'REF
 FM_VIT_ARCH = dict(img_size=28, patch_size=4, in_chans=1, num_classes=10, embed_dim=96, depth=6, num_heads=3,
                    mlp_ratio=4.0, class_token=False, global_pool='avg')
 
-def fm_vit(**overrides)->VisionTransformer:
+# %% ../nbs/06_models.ipynb #fa3c8672
+def fm_vit(**overrides # entries of `FM_VIT_ARCH` to change, e.g. `depth=2`
+          )->VisionTransformer:
     "A freshly initialised FM-ViT (`overrides` change the architecture, e.g. `depth=2`)."
     return VisionTransformer(**{**FM_VIT_ARCH, **overrides})
 
 # %% ../nbs/06_models.ipynb #837d614f
-from timm.models.swin_transformer import SwinTransformer
-
 FM_SWIN_ARCH = dict(img_size=28, patch_size=4, in_chans=1, num_classes=10, window_size=4, embed_dim=64,
                     depths=(4, 2), num_heads=(2, 4), mlp_ratio=4.0)
 
-def fm_swin(**overrides)->SwinTransformer:
+# %% ../nbs/06_models.ipynb #5671bf78
+def fm_swin(**overrides # entries of `FM_SWIN_ARCH` to change, e.g. `depths=(2, 2)`
+           )->SwinTransformer:
     "A freshly initialised FM-Swin (`overrides` change the architecture)."
     arch = {**FM_SWIN_ARCH, **overrides}
     return SwinTransformer(**{k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()})   # cards store lists
@@ -47,22 +51,33 @@ def fm_swin(**overrides)->SwinTransformer:
 @dataclass
 class TrainConfig:
     "The training recipe; stored in the model card, so that a checkpoint says how it was made."
-    epochs: int = 15
-    batch_size: int = 128
-    lr: float = 1e-3
+    epochs: int = 15               # passes over the training data
+    batch_size: int = 128          # images per optimizer step, over all processes together
+    lr: float = 1e-3               # peak learning rate, reached at the end of the warm-up
     min_lr_ratio: float = 0.01     # cosine decays to lr * min_lr_ratio
-    weight_decay: float = 0.05
-    warmup_epochs: float = 1.0
-    label_smoothing: float = 0.1
+    weight_decay: float = 0.05     # AdamW's decoupled weight decay (none on norms, biases, position embeddings)
+    warmup_epochs: float = 1.0     # length of the linear warm-up, in epochs (fractions allowed)
+    label_smoothing: float = 0.1   # of the cross-entropy
     shift: int = 2                 # random translation, pixels
-    hflip: bool = True
-    grad_clip: float|None = 1.0
-    seed: int = 0
+    hflip: bool = True             # flip a random half of each batch left-right
+    grad_clip: float|None = 1.0    # clip the gradient norm to this; None or 0: no clipping
+    seed: int = 0                  # seeds torch's generator, the data order and the augmentation
     limit: int|None = None         # train on the first `limit` shuffled images only (tests, smoke runs)
 
 # %% ../nbs/06_models.ipynb #033635d3
 BACKGROUND = (0 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD   # a black pixel after normalization
 
+# %% ../nbs/06_models.ipynb #226b3270
+def _random_shift(x:Tensor, gen:torch.Generator, shift:int, fill:float)->Tensor:
+    "Each image of `x` (N, C, H, W) shifted by up to `shift` pixels each way, the pixels shifted in set to `fill`."
+    n, _, h, w = x.shape
+    xp = F.pad(x, (shift,)*4, value=fill)
+    dy, dx = (torch.randint(0, 2*shift + 1, (2, n), generator=gen))
+    rows = (torch.arange(h)[None] + dy[:, None])[:, None, :, None]
+    cols = (torch.arange(w)[None] + dx[:, None])[:, None, None, :]
+    return xp[torch.arange(n)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None], rows, cols]
+
+# %% ../nbs/06_models.ipynb #7746d3b1
 def augment(x:Tensor,            # a normalized batch (N, C, H, W)
             gen:torch.Generator, # the random source (on the CPU, like `x`)
             shift:int=2,         # largest shift, pixels
@@ -70,52 +85,61 @@ def augment(x:Tensor,            # a normalized batch (N, C, H, W)
             fill:float=BACKGROUND # the value shifted-in pixels get: Fashion-MNIST's black; 0 (the mean colour) for other data
            )->Tensor:
     "Random per-image shifts (filled with `fill`) and horizontal flips of a normalized batch (N, C, H, W)."
-    n, _, h, w = x.shape
     if hflip:
-        flip = torch.rand(n, generator=gen) < 0.5
+        flip = torch.rand(x.shape[0], generator=gen) < 0.5
         x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-    if shift:
-        xp = F.pad(x, (shift,)*4, value=fill)
-        dy, dx = (torch.randint(0, 2*shift + 1, (2, n), generator=gen))
-        rows = (torch.arange(h)[None] + dy[:, None])[:, None, :, None]
-        cols = (torch.arange(w)[None] + dx[:, None])[:, None, None, :]
-        x = xp[torch.arange(n)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None], rows, cols]
-    return x
+    return _random_shift(x, gen, shift, fill) if shift else x
 
 # %% ../nbs/06_models.ipynb #a48b6fdb
 @dataclass
 class TrainState:
     "What callbacks see: the model, optimizer, current batch, loss terms and position in training."
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    config: TrainConfig
-    epoch: int = 0
-    step: int = 0
-    total_steps: int = 0
-    x: Tensor|None = None
-    y: Tensor|None = None
-    logits: Tensor|None = None
-    losses: dict = field(default_factory=dict)
+    model: nn.Module                 # the model being trained (not its DistributedDataParallel wrapper)
+    optimizer: torch.optim.Optimizer # the AdamW optimizer
+    config: TrainConfig              # the recipe
+    epoch: int = 0                   # the current epoch, counted from 0
+    step: int = 0                    # optimizer steps taken so far, over the whole run
+    total_steps: int = 0             # optimizer steps of the whole run
+    x: Tensor|None = None            # the current batch of (augmented) images, on the model's device
+    y: Tensor|None = None            # its labels
+    logits: Tensor|None = None       # the model's output on `x`
+    losses: dict = field(default_factory=dict) # this step's loss terms: 'ce', and one per callback that adds a term
 
+# %% ../nbs/06_models.ipynb #a487967f
 class Callback:
-    "Base class: override any of these hooks."
-    def before_fit(self, s:TrainState): pass
-    def before_batch(self, s:TrainState): pass
-    def extra_loss(self, s:TrainState)->Tensor|float: return 0.
-    def after_step(self, s:TrainState): pass
-    def after_epoch(self, s:TrainState, record:dict): pass
-    def after_fit(self, s:TrainState): pass
+    "Base class: override any of these hooks (before_fit, before_batch, extra_loss, after_step, after_epoch, after_fit)."
+    def before_fit(self,
+                   s:TrainState): # the state before the first epoch to run (after resuming)
+        pass
+    def before_batch(self,
+                     s:TrainState): # the state with this step's batch in `s.x`, `s.y`, before the forward pass
+        pass
+    def extra_loss(self,
+                   s:TrainState, # the state after the forward pass (`s.logits`, `s.losses['ce']`)
+                  )->Tensor|float:
+        "A term added to this step's loss (a tensor); a float (the default 0.) adds nothing."
+        return 0.
+    def after_step(self,
+                   s:TrainState): # the state after the optimizer and scheduler steps
+        pass
+    def after_epoch(self,
+                    s:TrainState, # the state at the end of the epoch
+                    record:dict): # the epoch's record (epoch, train_loss, train_acc, lr, time_s); may be extended
+        pass
+    def after_fit(self,
+                  s:TrainState): # the state after the last epoch
+        pass
 
 # %% ../nbs/06_models.ipynb #591f2d1e
-def lr_at(step:int, total:int, warmup:int, min_ratio:float)->float:
+def lr_at(step:int,        # optimizer steps taken
+          total:int,       # optimizer steps of the whole run
+          warmup:int,      # optimizer steps of the warm-up
+          min_ratio:float, # the multiplier the cosine ends at
+         )->float:
     "Learning-rate multiplier: linear warm-up over `warmup` steps, then cosine decay to `min_ratio`."
     if step < warmup: return (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
-
-def _atomic_torch_save(obj, path:Path):
-    tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)   # a crash never leaves a half-written checkpoint
 
 # %% ../nbs/06_models.ipynb #adf2b8bb
 def dist_info()->tuple[int, int]:
@@ -123,6 +147,7 @@ def dist_info()->tuple[int, int]:
     d = torch.distributed
     return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
 
+# %% ../nbs/06_models.ipynb #060be980
 def init_distributed()->tuple[int, int]:
     "Start the process group if launched by torchrun (WORLD_SIZE > 1); returns (rank, world size)."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
@@ -130,72 +155,123 @@ def init_distributed()->tuple[int, int]:
     return dist_info()
 
 # %% ../nbs/06_models.ipynb #9de012c2
-def train(model:nn.Module,
+def _optimizer(model:nn.Module, cfg:TrainConfig)->torch.optim.Optimizer:
+    "AdamW with the recipe's learning rate and weight decay; none on norms, biases and the model's `no_weight_decay` names."
+    from timm.optim import param_groups_weight_decay
+    nwd = model.no_weight_decay() if hasattr(model, 'no_weight_decay') else ()
+    return torch.optim.AdamW(param_groups_weight_decay(model, cfg.weight_decay, nwd), lr=cfg.lr)
+
+# %% ../nbs/06_models.ipynb #fef82828
+def _batching(n_items:int, cfg:TrainConfig, world:int)->tuple[int, int]:
+    "(batch size per process, optimizer steps per epoch) for `n_items` images shared by `world` processes."
+    if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
+    local_bs = cfg.batch_size // world                                        # the global batch stays the recipe's
+    n = n_items if cfg.limit is None else min(cfg.limit, n_items)
+    n -= n % world
+    return local_bs, math.ceil(n // world / local_bs)
+
+# %% ../nbs/06_models.ipynb #ac672ff0
+def _resume(ckpt:Path|None, cfg:TrainConfig, model:nn.Module, opt, sched)->tuple[list[dict], int]:
+    "(history, first epoch to run): from `ckpt` if it exists, its states loaded into model, optimizer and scheduler; else ([], 0)."
+    if not (ckpt and ckpt.exists()): return [], 0
+    saved = torch.load(ckpt, weights_only=False)
+    if saved['config'] != asdict(cfg):
+        raise CheckpointError(f"{ckpt} was written with a different TrainConfig; delete it or pass the same config "
+                              f"(saved: {saved['config']}, now: {asdict(cfg)})")
+    model.load_state_dict(saved['model']); opt.load_state_dict(saved['optimizer']); sched.load_state_dict(saved['scheduler'])
+    return saved['history'], saved['epoch'] + 1
+
+# %% ../nbs/06_models.ipynb #d56c7eaa
+def _atomic_torch_save(obj, path:Path):
+    tmp = path.with_name(path.name + '.tmp')
+    torch.save(obj, tmp); os.replace(tmp, path)   # a crash never leaves a half-written checkpoint
+
+# %% ../nbs/06_models.ipynb #ac059be6
+def _step_loss(state:TrainState, callbacks, y:Tensor)->tuple[Tensor, Tensor]:
+    "(this step's total loss, its cross-entropy term) from `state.logits` and the labels `y`."
+    cfg = state.config
+    ce = F.cross_entropy(state.logits, y, label_smoothing=cfg.label_smoothing)
+    state.losses = {'ce': ce}
+    for cb in callbacks:
+        extra = cb.extra_loss(state)
+        if torch.is_tensor(extra): state.losses[type(cb).__name__] = extra
+    loss = sum(state.losses.values())
+    if not torch.isfinite(loss):
+        raise WorkbenchError(f"training diverged: loss is {loss.item()} at epoch {state.epoch+1}, step {state.step}; "
+                             f"lower the learning rate (now {cfg.lr}) or check the inputs")
+    return loss, ce
+
+# %% ../nbs/06_models.ipynb #ed63c978
+def _train_step(net:nn.Module, model:nn.Module, state:TrainState, sched, callbacks, x:Tensor, y:Tensor)->Tensor:
+    "Forward, loss, backward, clipping, the optimizer's and scheduler's steps on the batch (x, y); returns its cross-entropy."
+    state.x, state.y = x, y
+    for cb in callbacks: cb.before_batch(state)
+    state.logits = net(x)
+    loss, ce = _step_loss(state, callbacks, y)
+    opt = state.optimizer
+    opt.zero_grad(set_to_none=True); loss.backward()
+    if state.config.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), state.config.grad_clip)
+    opt.step(); sched.step(); state.step += 1
+    for cb in callbacks: cb.after_step(state)
+    return ce
+
+# %% ../nbs/06_models.ipynb #7a438548
+def _epoch_batches(data, cfg:TrainConfig, epoch:int, local_bs:int, steps:int, progress:bool, num_workers:int):
+    "This process's batches of epoch `epoch`, behind a progress bar (shown by rank 0 only, if `progress`)."
+    rank, world = dist_info()
+    return tqdm(batches(data, local_bs, shuffle=True, seed=cfg.seed * 1000 + epoch, limit=cfg.limit, rank=rank, world=world,
+                        num_workers=num_workers),
+                total=steps, desc=f"epoch {epoch+1}/{cfg.epochs}", disable=not progress or rank > 0, leave=False)
+
+# %% ../nbs/06_models.ipynb #18caa2aa
+def _sum_over_processes(*totals:float)->tuple:
+    "`totals` summed over the processes of a distributed run (as they are outside one)."
+    if dist_info()[1] == 1: return totals
+    t = torch.tensor(totals, dtype=torch.float64); torch.distributed.all_reduce(t)
+    return tuple(t.tolist())
+
+# %% ../nbs/06_models.ipynb #c4eba65c
+def _train_epoch(net:nn.Module, model:nn.Module, state:TrainState, sched, callbacks, bar, fill:float, device)->tuple:
+    "Train on the batches of `bar`; returns (summed cross-entropy, correct predictions, images), over all processes."
+    cfg = state.config
+    gen = torch.Generator().manual_seed((cfg.seed * 1000 + state.epoch) * 1009 + dist_info()[0])   # epoch-seeded: resuming replays the same data
+    tot_loss, tot_correct, seen = 0., 0, 0
+    for x, y in bar:
+        x = augment(x, gen, cfg.shift, cfg.hflip, fill)   # on the CPU, with the CPU generator: the same on any device
+        x, y = x.to(device), y.to(device)
+        ce = _train_step(net, model, state, sched, callbacks, x, y)
+        tot_loss += ce.item() * len(y); tot_correct += (state.logits.argmax(-1) == y).sum().item(); seen += len(y)
+        bar.set_postfix(loss=f"{tot_loss/seen:.3f}", acc=f"{100*tot_correct/seen:.1f}", lr=f"{sched.get_last_lr()[0]:.2e}")
+    return _sum_over_processes(tot_loss, tot_correct, seen)
+
+# %% ../nbs/06_models.ipynb #53fdc4ac
+def train(model:nn.Module,               # the model to train (in place, on its device)
           data:Dataset|str,              # training data: a map-style Dataset of (image, label), or a `load_data` spec ('fashion-mnist', a folder)
           config:TrainConfig|None=None,  # the recipe
           checkpoint:str|Path|None=None, # resumable checkpoint, written atomically after every epoch
           callbacks:list=(),             # `Callback`s: extra loss terms, post-step updates, logging
-          progress:bool=True,
-          num_workers:int=0)->list[dict]: # DataLoader workers for data read item by item (image folders)
+          progress:bool=True,            # show a progress bar and print one line per epoch (rank 0 only)
+          num_workers:int=0,             # DataLoader workers for data read item by item (image folders)
+         )->list[dict]:
     "Train `model` on `data` with `config`; resumes from `checkpoint` if it exists. Returns one record per epoch."
     cfg = config or TrainConfig()
     if isinstance(data, (str, Path)): data = load_data(data, 'train', model)
     fill, device = BACKGROUND if isinstance(data, FashionMNIST) else 0.0, next(model.parameters()).device
     torch.manual_seed(cfg.seed)
-    from timm.optim import param_groups_weight_decay
-    nwd = model.no_weight_decay() if hasattr(model, 'no_weight_decay') else ()
-    opt = torch.optim.AdamW(param_groups_weight_decay(model, cfg.weight_decay, nwd), lr=cfg.lr)
+    opt = _optimizer(model, cfg)
     rank, world = dist_info()
-    if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
+    local_bs, steps_per_epoch = _batching(len(data), cfg, world)
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model   # gradients averaged across processes
-    local_bs = cfg.batch_size // world                                        # the global batch stays the recipe's
-    n = len(data) if cfg.limit is None else min(cfg.limit, len(data))
-    n -= n % world
-    steps_per_epoch = math.ceil(n // world / local_bs)
     total, warmup = cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, total, warmup, cfg.min_lr_ratio))
-    state, history, start = TrainState(model, opt, cfg, total_steps=total), [], 0
-    ckpt = Path(checkpoint) if checkpoint else None
-    if ckpt and ckpt.exists():
-        saved = torch.load(ckpt, weights_only=False)
-        if saved['config'] != asdict(cfg):
-            raise CheckpointError(f"{ckpt} was written with a different TrainConfig; delete it or pass the same config "
-                                  f"(saved: {saved['config']}, now: {asdict(cfg)})")
-        model.load_state_dict(saved['model']); opt.load_state_dict(saved['optimizer']); sched.load_state_dict(saved['scheduler'])
-        history, start = saved['history'], saved['epoch'] + 1
-        state.step = start * steps_per_epoch
+    state, ckpt = TrainState(model, opt, cfg, total_steps=total), Path(checkpoint) if checkpoint else None
+    history, start = _resume(ckpt, cfg, model, opt, sched)
+    state.step = start * steps_per_epoch
     for cb in callbacks: cb.before_fit(state)
     for epoch in range(start, cfg.epochs):
         state.epoch, t0, model = epoch, time.time(), model.train()
-        gen = torch.Generator().manual_seed((cfg.seed * 1000 + epoch) * 1009 + rank)   # epoch-seeded: resuming replays the same data
-        tot_loss, tot_correct, seen = 0., 0, 0
-        bar = tqdm(batches(data, local_bs, shuffle=True, seed=cfg.seed * 1000 + epoch, limit=cfg.limit, rank=rank, world=world,
-                           num_workers=num_workers),
-                   total=steps_per_epoch, desc=f"epoch {epoch+1}/{cfg.epochs}", disable=not progress or rank > 0, leave=False)
-        for x, y in bar:
-            x = augment(x, gen, cfg.shift, cfg.hflip, fill)   # on the CPU, with the CPU generator: the same on any device
-            x, y = x.to(device), y.to(device)
-            state.x, state.y = x, y
-            for cb in callbacks: cb.before_batch(state)
-            state.logits = net(x)
-            ce = F.cross_entropy(state.logits, y, label_smoothing=cfg.label_smoothing)
-            state.losses = {'ce': ce}
-            for cb in callbacks:
-                extra = cb.extra_loss(state)
-                if torch.is_tensor(extra): state.losses[type(cb).__name__] = extra
-            loss = sum(state.losses.values())
-            if not torch.isfinite(loss):
-                raise WorkbenchError(f"training diverged: loss is {loss.item()} at epoch {epoch+1}, step {state.step}; "
-                                     f"lower the learning rate (now {cfg.lr}) or check the inputs")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            if cfg.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step(); sched.step(); state.step += 1
-            for cb in callbacks: cb.after_step(state)
-            tot_loss += ce.item() * len(y); tot_correct += (state.logits.argmax(-1) == y).sum().item(); seen += len(y)
-            bar.set_postfix(loss=f"{tot_loss/seen:.3f}", acc=f"{100*tot_correct/seen:.1f}", lr=f"{sched.get_last_lr()[0]:.2e}")
-        if world > 1:   # report the whole epoch, not one process's share
-            t = torch.tensor([tot_loss, tot_correct, seen], dtype=torch.float64); torch.distributed.all_reduce(t)
-            tot_loss, tot_correct, seen = t.tolist()
+        bar = _epoch_batches(data, cfg, epoch, local_bs, steps_per_epoch, progress, num_workers)
+        tot_loss, tot_correct, seen = _train_epoch(net, model, state, sched, callbacks, bar, fill, device)
         record = dict(epoch=epoch + 1, train_loss=tot_loss / seen, train_acc=100 * tot_correct / seen,
                       lr=sched.get_last_lr()[0], time_s=time.time() - t0)
         for cb in callbacks: cb.after_epoch(state, record)
@@ -207,21 +283,17 @@ def train(model:nn.Module,
     return history.copy()
 
 # %% ../nbs/06_models.ipynb #25e8de29
-@torch.no_grad()
-def evaluate(model:nn.Module,
-             data,                        # a Dataset of (image, label), a `load_data` spec, an (x, y) pair of tensors, or an iterable of (x, y) batches
-             batch_size:int=500,
-             limit:int|None=None,          # evaluate on the first `limit` images only
-             return_logits:bool=False,     # also return the logits (for logit cosine similarity between models)
-             progress:bool=False,
-             num_workers:int=0)->dict:     # DataLoader workers for data read item by item (image folders)
-    "Top-1 accuracy (%) of `model` on `data`: `{'top1', 'n', 'loss'}` (+ `'logits'`)."
-    if isinstance(data, (str, Path)): data = load_data(data, 'test', model)   # the test (or val) split, read as the model takes it
+def _eval_batches(data, batch_size:int, limit:int|None, num_workers:int):
+    "The (x, y) batches of `data`: a Dataset's, an (x, y) pair of tensors' (split), or `data` itself (already batches)."
     if isinstance(data, (tuple, list)) and len(data) == 2 and torch.is_tensor(data[0]):
         x, y = (d[:limit] for d in data) if limit else data
-        it = zip(x.split(batch_size), y.split(batch_size))
-    elif isinstance(data, Dataset): it = batches(data, batch_size, limit=limit, num_workers=num_workers)
-    else: it = data
+        return zip(x.split(batch_size), y.split(batch_size))
+    if isinstance(data, Dataset): return batches(data, batch_size, limit=limit, num_workers=num_workers)
+    return data
+
+# %% ../nbs/06_models.ipynb #1e8db0ac
+def _eval_loop(model:nn.Module, it, progress:bool, return_logits:bool)->tuple[int, int, float, list]:
+    "(correct predictions, images, summed cross-entropy, logits if asked) of `model` over the batches `it`."
     was_training, (device, dtype) = model.training, next((p.device, p.dtype) for p in model.parameters())
     model.eval()
     correct, n, loss, logits = 0, 0, 0., []
@@ -233,13 +305,29 @@ def evaluate(model:nn.Module,
             loss += F.cross_entropy(out, y, reduction='sum').item()
             if return_logits: logits.append(out)
     finally: model.train(was_training)
+    return correct, n, loss, logits
+
+# %% ../nbs/06_models.ipynb #920bfc33
+@torch.no_grad()
+def evaluate(model:nn.Module,             # the model (its train/eval mode is restored afterwards)
+             data,                        # a Dataset of (image, label), a `load_data` spec, an (x, y) pair of tensors, or an iterable of (x, y) batches
+             batch_size:int=500,          # images per forward pass (Datasets and tensor pairs)
+             limit:int|None=None,          # evaluate on the first `limit` images only
+             return_logits:bool=False,     # also return the logits (for logit cosine similarity between models)
+             progress:bool=False,          # show a progress bar
+             num_workers:int=0,            # DataLoader workers for data read item by item (image folders)
+            )->dict:
+    "Top-1 accuracy (%) of `model` on `data`: `{'top1', 'n', 'loss'}` (+ `'logits'`)."
+    if isinstance(data, (str, Path)): data = load_data(data, 'test', model)   # the test (or val) split, read as the model takes it
+    correct, n, loss, logits = _eval_loop(model, _eval_batches(data, batch_size, limit, num_workers), progress, return_logits)
     if n == 0: raise ValueError("evaluate: the data yielded no examples")
     res = dict(top1=100 * correct / n, n=n, loss=loss / n)
     if return_logits: res['logits'] = torch.cat(logits)
     return res
 
 # %% ../nbs/06_models.ipynb #c993ff22
-def file_sha256(path:str|Path)->str:
+def file_sha256(path:str|Path, # the file to hash
+               )->str:
     "The SHA-256 (hex) of the file at `path`."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -247,22 +335,26 @@ def file_sha256(path:str|Path)->str:
     return h.hexdigest()
 
 # %% ../nbs/06_models.ipynb #62d1d348
+def _read_file(path:Path)->object:
+    "What the checkpoint file at `path` holds: safetensors' tensors, or a torch pickle read with `weights_only=True`."
+    if not path.is_file(): raise CheckpointError(f"checkpoint {path} does not exist")
+    if path.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        return load_file(path)
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise CheckpointError(f"{path} cannot be read as a checkpoint of tensors ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                              "if it holds other Python objects and you trust it, torch.load(path, weights_only=False) it "
+                              "yourself and pass the state dict as weights=") from None
+
+# %% ../nbs/06_models.ipynb #5ff05cbc
 def read_state_dict(path:str|Path|dict # a .safetensors, .pth, .pt or .bin file, or a state dict
                    )->dict[str, Tensor]:
     "The tensors of a checkpoint: unwrapped from 'state_dict'/'model'/'model_ema', 'module.' prefixes removed."
     if isinstance(path, dict): sd = path
     else:
         path = Path(path).expanduser()
-        if not path.is_file(): raise CheckpointError(f"checkpoint {path} does not exist")
-        if path.suffix == '.safetensors':
-            from safetensors.torch import load_file
-            sd = load_file(path)
-        else:
-            try: sd = torch.load(path, map_location='cpu', weights_only=True)
-            except Exception as e:
-                raise CheckpointError(f"{path} cannot be read as a checkpoint of tensors ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
-                                      "if it holds other Python objects and you trust it, torch.load(path, weights_only=False) it "
-                                      "yourself and pass the state dict as weights=") from None
+        sd = _read_file(path)
     if not isinstance(sd, dict): raise CheckpointError(f"{path} holds a {type(sd).__name__}, not a state dict")
     for key in ('state_dict', 'model', 'model_ema'):
         if isinstance(sd.get(key), dict): sd = sd[key]; break
@@ -277,6 +369,7 @@ def _mismatch(sd:dict, own:dict)->tuple[list, list, list]:
     shapes = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
     return missing, unexpected, shapes
 
+# %% ../nbs/06_models.ipynb #48c848a8
 def _timm_filtered(sd:dict, model:nn.Module)->dict|None:
     "`sd` converted by the timm module's `checkpoint_filter_fn` of `model`'s class, or None if it has none or it fails."
     fn = getattr(sys.modules.get(type(model).__module__), 'checkpoint_filter_fn', None)
@@ -284,6 +377,17 @@ def _timm_filtered(sd:dict, model:nn.Module)->dict|None:
     try: return {k: v for k, v in fn(dict(sd), model).items() if torch.is_tensor(v)}
     except Exception: return None
 
+# %% ../nbs/06_models.ipynb #d69556e9
+def _mismatch_error(src:str, model:nn.Module, problems:tuple[list, list, list])->CheckpointError:
+    "The error saying how checkpoint `src` differs from `model` (`problems` as `_mismatch` gives them)."
+    missing, unexpected, shapes = problems
+    def few(xs): return ', '.join(xs[:5]) + (f' (+{len(xs) - 5} more)' if len(xs) > 5 else '')
+    return CheckpointError(f"{src} does not match {type(model).__name__}: " + '; '.join(
+        p for p in [f"missing keys: {few(missing)}" if missing else '', f"unexpected keys: {few(unexpected)}" if unexpected else '',
+                    f"shape mismatches: {few(shapes)}" if shapes else ''] if p) +
+        ". Was it saved from a different architecture (see its model card), or with other num_classes/img_size?")
+
+# %% ../nbs/06_models.ipynb #df79c728
 def load_checkpoint(model:nn.Module,   # the architecture to load into
                     path:str|Path|dict # a checkpoint file (see `read_state_dict`) or a state dict
                    )->nn.Module:
@@ -293,18 +397,15 @@ def load_checkpoint(model:nn.Module,   # the architecture to load into
     if any(problems) and (conv := _timm_filtered(sd, model)) is not None:
         p2 = _mismatch(conv, own)
         if sum(map(len, p2)) < sum(map(len, problems)): sd, problems = conv, p2
-    if any(problems):
-        missing, unexpected, shapes = problems
-        def few(xs): return ', '.join(xs[:5]) + (f' (+{len(xs) - 5} more)' if len(xs) > 5 else '')
-        src = 'the state dict' if isinstance(path, dict) else str(path)
-        raise CheckpointError(f"{src} does not match {type(model).__name__}: " + '; '.join(
-            p for p in [f"missing keys: {few(missing)}" if missing else '', f"unexpected keys: {few(unexpected)}" if unexpected else '',
-                        f"shape mismatches: {few(shapes)}" if shapes else ''] if p) +
-            ". Was it saved from a different architecture (see its model card), or with other num_classes/img_size?")
+    if any(problems): raise _mismatch_error('the state dict' if isinstance(path, dict) else str(path), model, problems)
     model.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()})
     return model
 
-def save_checkpoint(model:nn.Module, path:str|Path, half:bool=False)->str:
+# %% ../nbs/06_models.ipynb #fb474df6
+def save_checkpoint(model:nn.Module, # the model whose state dict is saved
+                    path:str|Path,   # the .safetensors file to write
+                    half:bool=False, # store floating-point tensors as float16
+                   )->str:
     "Save `model`'s state dict as safetensors (atomically, fp16 if `half`); returns the file's SHA-256."
     from safetensors.torch import save_file
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
@@ -314,8 +415,11 @@ def save_checkpoint(model:nn.Module, path:str|Path, half:bool=False)->str:
 
 # %% ../nbs/06_models.ipynb #dbf73fbe
 REFERENCE_MODELS = {}                   # name -> how to build, load and regenerate a committed model
+
+# %% ../nbs/06_models.ipynb #a297a177
 REFERENCE_MODULES = ['workbench.dit']   # modules that register more reference models, imported on first look-up
 
+# %% ../nbs/06_models.ipynb #ecdb7a1c
 def register_reference(name:str,                  # the name `load_model` takes, e.g. 'fm-vit'
                        builder=None,              # builds the architecture from keyword arguments (the card's `arch`)
                        *, file:str,               # checkpoint file name in the models' folder (default data/)
@@ -332,6 +436,7 @@ def register_reference(name:str,                  # the name `load_model` takes,
         return b
     return _reg if builder is None else _reg(builder)
 
+# %% ../nbs/06_models.ipynb #d6d1f1ce
 def _reference_entry(name:str)->dict|None:
     if name not in REFERENCE_MODELS:
         for m in REFERENCE_MODULES: importlib.import_module(m)   # they import this module: not at the top
@@ -346,12 +451,15 @@ for _loss in ('none', 'tweo', 'cd'):
                        card=f'outliers_stream_{_loss}.json', regenerate="the command in experiments/outliers.ipynb (the card's `command`)")
 
 # %% ../nbs/06_models.ipynb #eba97d75
-def is_reference(name)->bool:
+def is_reference(name, # a model name, or anything else `load_model` takes
+                )->bool:
     "Is `name` a registered reference model (not a timm model name, not a module)?"
     return isinstance(name, str) and _reference_entry(name) is not None
 
 # %% ../nbs/06_models.ipynb #0274aa89
-def reference_card(name:str='fm-vit', folder:str|Path|None=None)->dict:
+def reference_card(name:str='fm-vit',         # a reference model's name (`REFERENCE_MODELS`)
+                   folder:str|Path|None=None, # the folder of its files (default: data/)
+                  )->dict:
     "The model card (a dict) of a reference model."
     entry = _reference_entry(name)
     if entry is None: raise CheckpointError(f"unknown reference model {name!r}; known: {sorted(REFERENCE_MODELS)}")
@@ -359,6 +467,7 @@ def reference_card(name:str='fm-vit', folder:str|Path|None=None)->dict:
     if not p.is_file(): raise CheckpointError(f"no model card {p}; regenerate it with {entry['regenerate']}")
     return json.loads(p.read_text())
 
+# %% ../nbs/06_models.ipynb #8c4074c7
 def _load_reference(name:str, weights=None, folder=None)->tuple[nn.Module, dict]:
     "Build reference `name` from its card's arch and load its committed file (or `weights`); returns (model, card)."
     entry, card = REFERENCE_MODELS[name], reference_card(name, folder)
@@ -377,6 +486,7 @@ def _load_reference(name:str, weights=None, folder=None)->tuple[nn.Module, dict]
 class UnknownModelError(WorkbenchError, ValueError):
     "A model name that is neither a reference model nor a timm model; the message suggests near names."
 
+# %% ../nbs/06_models.ipynb #91c1bd95
 def _unknown_model(name:str)->UnknownModelError:
     import timm
     for m in REFERENCE_MODULES: importlib.import_module(m)
@@ -399,18 +509,26 @@ def _offline():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
-def cached_pretrained(name:str)->tuple[Path, bool]:
+# %% ../nbs/06_models.ipynb #f6ec9604
+def _in_hf_cache(cfg, tried:list)->Path|None:
+    "The file of timm's pretrained config `cfg` in the Hugging Face cache, or None; what was looked for is appended to `tried`."
+    if not cfg.hf_hub_id: return None
+    from huggingface_hub import try_to_load_from_cache
+    for fn in dict.fromkeys([cfg.hf_hub_filename or 'model.safetensors', 'model.safetensors', 'pytorch_model.bin']):
+        p = try_to_load_from_cache(cfg.hf_hub_id, fn, cache_dir=os.environ.get('HF_HUB_CACHE'))
+        tried.append(f"{cfg.hf_hub_id}/{fn} (Hugging Face cache)")
+        if isinstance(p, str): return Path(p)
+    return None
+
+# %% ../nbs/06_models.ipynb #827b7c8c
+def cached_pretrained(name:str, # a timm model name with pretrained weights, e.g. 'deit_tiny_patch16_224'
+                     )->tuple[Path, bool]:
     "The local file of timm's pretrained weights for `name` (Hugging Face cache, then torch hub's), and whether timm loads it with custom code."
     import timm, urllib.parse
     cfg = timm.models.get_pretrained_cfg(name)
     if cfg is None: raise CheckpointError(f"timm has no pretrained weights for {name!r}: pass weights=<file>")
     tried = []
-    if cfg.hf_hub_id:
-        from huggingface_hub import try_to_load_from_cache
-        for fn in dict.fromkeys([cfg.hf_hub_filename or 'model.safetensors', 'model.safetensors', 'pytorch_model.bin']):
-            p = try_to_load_from_cache(cfg.hf_hub_id, fn, cache_dir=os.environ.get('HF_HUB_CACHE'))
-            tried.append(f"{cfg.hf_hub_id}/{fn} (Hugging Face cache)")
-            if isinstance(p, str): return Path(p), False
+    if (p := _in_hf_cache(cfg, tried)) is not None: return p, False
     if cfg.url:
         p = Path(torch.hub.get_dir()) / 'checkpoints' / Path(urllib.parse.urlparse(cfg.url).path).name
         tried.append(str(p))
@@ -435,18 +553,34 @@ def _timm_model(name:str, weights, pretrained:bool, kwargs:dict)->tuple[nn.Modul
     return model, dict(name=name, source='timm', weights=str(path) if file else None, sha256=file_sha256(path) if file else None,
                        pretrained=pretrained, timm_kwargs=kwargs)
 
+# %% ../nbs/06_models.ipynb #9bf2e8f4
+def _module_model(module:nn.Module, weights)->tuple[nn.Module, dict]:
+    "`module` (with `weights` loaded, if given) and its card."
+    model = load_checkpoint(module, weights) if weights is not None else module
+    w = None if weights is None or isinstance(weights, dict) else Path(weights)
+    return model, dict(name=type(model).__name__, source='module', weights=str(w) if w else None, sha256=file_sha256(w) if w else None)
+
+# %% ../nbs/06_models.ipynb #5c8c2d95
+def _with_card(model:nn.Module, card:dict, device)->nn.Module:
+    "`model` in eval mode on `device` (if given) with `card` as `model.card`, completed with `num_classes` and `data_config`."
+    old = getattr(model, 'card', None)
+    card = {**card, **old} if isinstance(old, dict) else card   # an existing card wins
+    card.setdefault('num_classes', _num_classes(model))
+    if not card.get('data_config'): card['data_config'] = model_data_config(model)
+    model.card = card
+    if device is not None: model.to(device)
+    return model.eval()
+
 # %% ../nbs/06_models.ipynb #74895907
 def load_model(name:str|nn.Module,               # a reference name (`REFERENCE_MODELS`), a timm model name, or a model
                weights:str|Path|dict|None=None,   # a local checkpoint file (.safetensors, .pth, .pt, .bin) or a state dict
                *, pretrained:bool=False,          # timm names: timm's pretrained weights, from the local cache only
                device:str|torch.device|None=None, # move the model there
                folder:str|Path|None=None,         # reference models: the folder of their files (default: data/)
-               **timm_kwargs)->nn.Module:         # timm names: passed to timm.create_model (num_classes, img_size, in_chans, ...)
+               **timm_kwargs,                     # timm names: passed to timm.create_model (num_classes, img_size, in_chans, ...)
+              )->nn.Module:
     "The one way to get a model: in eval mode, on `device`, with `model.card` (name, source, weights, sha256, num_classes, data_config)."
-    if isinstance(name, nn.Module):
-        model = load_checkpoint(name, weights) if weights is not None else name
-        w = None if weights is None or isinstance(weights, dict) else Path(weights)
-        card = dict(name=type(model).__name__, source='module', weights=str(w) if w else None, sha256=file_sha256(w) if w else None)
+    if isinstance(name, nn.Module): model, card = _module_model(name, weights)
     elif not isinstance(name, str): raise TypeError(f"load_model: expected a model name or an nn.Module, got {type(name).__name__}")
     elif _reference_entry(name) is not None:
         if pretrained or timm_kwargs:
@@ -457,24 +591,34 @@ def load_model(name:str|nn.Module,               # a reference name (`REFERENCE_
         import timm
         if not timm.is_model(name): raise _unknown_model(name)
         model, card = _timm_model(name, weights, pretrained, timm_kwargs)
-    old = getattr(model, 'card', None)
-    card = {**card, **old} if isinstance(old, dict) else card   # an existing card wins
-    card.setdefault('num_classes', _num_classes(model))
-    if not card.get('data_config'): card['data_config'] = model_data_config(model)
-    model.card = card
-    if device is not None: model.to(device)
-    return model.eval()
+    return _with_card(model, card, device)
 
 # %% ../nbs/06_models.ipynb #f3ef997b
-def load_reference(name:str='fm-vit', folder:str|Path|None=None)->nn.Module:
+def load_reference(name:str='fm-vit',         # a reference model's name (`REFERENCE_MODELS`)
+                   folder:str|Path|None=None, # the folder of its files (default: data/)
+                  )->nn.Module:
     "A committed reference model (eval mode), with its card as `model.card`."
     if _reference_entry(name) is None: raise CheckpointError(f"unknown reference model {name!r}; known: {sorted(REFERENCE_MODELS)}")
     return load_model(name, folder=folder)
 
 # %% ../nbs/06_models.ipynb #7fa5d13f
-def model_card(name:str, model:nn.Module, config:TrainConfig, history:list[dict], sha256:str, test:dict, stats)->dict:
-    "The model card of a trained reference model."
+def _trained_on()->dict:
+    "This machine and the library versions: host, CPU, threads, torch, timm, workbench, and today's date."
     import timm, workbench
+    return dict(host=platform.node(), cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+                torch=torch.__version__, timm=timm.__version__, workbench=workbench.__version__,
+                date=time.strftime('%Y-%m-%d'))
+
+# %% ../nbs/06_models.ipynb #5e184eed
+def model_card(name:str,           # the reference model's name (`REFERENCE_MODELS`)
+               model:nn.Module,    # the trained model
+               config:TrainConfig, # the recipe it was trained with
+               history:list[dict], # `train`'s records, one per epoch
+               sha256:str,         # the SHA-256 of its checkpoint file
+               test:dict,          # `evaluate`'s result on the test set
+               stats,              # `activation_stats` of its blocks on the calibration images
+              )->dict:
+    "The model card of a trained reference model."
     blocks = stats.of_kind('block')
     return dict(
         name=name, architecture=f"timm {type(model).__name__}", arch=REFERENCE_MODELS[name]['arch'],
@@ -485,12 +629,15 @@ def model_card(name:str, model:nn.Module, config:TrainConfig, history:list[dict]
         peak_abs_block_output=[round(s.peak_abs, 3) for s in blocks],
         channel_ratio_block_output=[round(s.channel_ratio, 2) for s in blocks],
         activation_stats_on='the 256-image calibration set (seed 0) of the training split',
-        history=history, command=f"workbench-train-reference {name}",
-        trained_on=dict(host=platform.node(), cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
-                        torch=torch.__version__, timm=timm.__version__, workbench=workbench.__version__,
-                        date=time.strftime('%Y-%m-%d')))
+        history=history, command=f"workbench-train-reference {name}", trained_on=_trained_on())
 
-def write_reference(name:str, model:nn.Module, config:TrainConfig, history:list[dict], folder:str|Path|None=None)->dict:
+# %% ../nbs/06_models.ipynb #b9347064
+def write_reference(name:str,                  # the reference model's name (`REFERENCE_MODELS`)
+                    model:nn.Module,           # the trained model
+                    config:TrainConfig,        # the recipe it was trained with
+                    history:list[dict],        # `train`'s records, one per epoch
+                    folder:str|Path|None=None, # where to write checkpoint and card (default: data/)
+                   )->dict:
     "Evaluate `model`, measure its activations, and write its checkpoint and card into `folder` (default `data/`)."
     from workbench.observe import activation_stats
     from workbench.data import calibration_set
@@ -503,7 +650,12 @@ def write_reference(name:str, model:nn.Module, config:TrainConfig, history:list[
     tmp.write_text(json.dumps(card, indent=1) + '\n'); os.replace(tmp, folder / REFERENCE_MODELS[name]['card'])
     return card
 
-def train_reference(name:str='fm-vit', folder:str|Path|None=None, progress:bool=True, **changes)->dict:
+# %% ../nbs/06_models.ipynb #31e764d1
+def train_reference(name:str='fm-vit',          # a reference model with a recipe (`REFERENCE_MODELS`)
+                    folder:str|Path|None=None,  # where to write checkpoint and card (default: data/)
+                    progress:bool=True,         # show training progress
+                    **changes,                  # `TrainConfig` fields to change from the recipe, e.g. `epochs=1`
+                   )->dict:
     "Train reference model `name` with its recipe (`changes` override recipe fields) and write checkpoint + card."
     if _reference_entry(name) is None: raise CheckpointError(f"unknown reference model {name!r}; known: {sorted(REFERENCE_MODELS)}")
     if REFERENCE_MODELS[name]['config'] is None:
@@ -520,12 +672,11 @@ def train_reference(name:str='fm-vit', folder:str|Path|None=None, progress:bool=
     return card
 
 # %% ../nbs/06_models.ipynb #ce36239c
-from fastcore.script import call_parse, Param
-
 @call_parse
-def train_reference_cli(name:Param("reference model to train", str, opt=False)='fm-vit',
-                        folder:Param("where to write checkpoint and card (default: the repository's data/)", str)=None,
-                        epochs:Param("override the recipe's epochs (the card records it)", int)=None):
+def train_reference_cli(name:Param("reference model to train", str, opt=False)='fm-vit',   # positional: fm-vit or fm-swin
+                        folder:Param("where to write checkpoint and card (default: the repository's data/)", str)=None,   # --folder
+                        epochs:Param("override the recipe's epochs (the card records it)", int)=None,   # --epochs
+                       ):
     "Train a reference model with its recipe and write its checkpoint and model card (also under torchrun)."
     init_distributed()
     card = train_reference(name, folder, **({} if epochs is None else dict(epochs=epochs)))

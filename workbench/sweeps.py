@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools, json, os, re, signal, subprocess, sys, threading, time
 from pathlib import Path
 from tqdm.auto import tqdm
+from fastcore.script import call_parse, Param
 from .core import append_result, read_results
 import workbench
 
@@ -20,57 +21,77 @@ __all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'SPEED_MODEL
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
 
-def grid(**axes)->list[dict]:
+# %% ../nbs/11_sweeps.ipynb #57a05743
+def grid(**axes, # parameter name -> its values (a list or tuple), or one value
+        )->list[dict]:
     "The cartesian product of parameter lists: `grid(w_bits=[8, 4], estimator=['minmax'])`."
     names = list(axes)
     return [dict(zip(names, vals)) for vals in itertools.product(*(axes[n] if isinstance(axes[n], (list, tuple)) else [axes[n]] for n in names))]
 
 # %% ../nbs/11_sweeps.ipynb #946c84ca
-def run_name(params:dict)->str:
+def run_name(params:dict, # one parameter set
+            )->str:
     "A file-name-safe name for one parameter set."
     name = '_'.join(f"{k}-{v}" for k, v in params.items()).replace('/', '-')
     return re.sub(r'[^\w.=+,-]', '', name)   # no spaces, quotes, braces (papermill formats braces in output paths)
 
 # %% ../nbs/11_sweeps.ipynb #90e8718a
+_MISSING = object()
+
 def _matches(r:dict, params:dict)->bool:
     "Whether record `r` was run with `params` (an empty-string parameter, the notebooks' 'default', matches a record without it)."
     return all(r.get(k, '' if v == '' else _MISSING) == v for k, v in params.items())
 
 # %% ../nbs/11_sweeps.ipynb #d29b0c66
-_MISSING = object()
-
 def _done(records, params):
     return any(r.get('status', 'ok') == 'ok' and _matches(r, params) for r in records)
 
+# %% ../nbs/11_sweeps.ipynb #b67e2358
 _CHILDREN: set = set()   # papermill processes of this sweep, ended if the sweep is stopped
 
 # %% ../nbs/11_sweeps.ipynb #b42fcf9a
 _STOPPING = threading.Event()
 
+# %% ../nbs/11_sweeps.ipynb #16ce5bae
 def _tail_error(stderr:str, n:int=2000)->str:
     "The useful end of papermill's error output: from the last exception banner on."
     k = stderr.rfind('Exception encountered at')
     return (stderr[k:] if k >= 0 else stderr).strip()[-n:] or 'papermill failed without a message'
 
 # %% ../nbs/11_sweeps.ipynb #a8f322aa
-def run_one(notebook:str|Path, params:dict, out:str|Path, run_dir:str|Path, kernel:str='python3',
-            timeout:float|None=None)->dict:
-    "Execute `notebook` for one parameter set in its own papermill process; record a failure (the notebook records success)."
-    nb_out = Path(run_dir) / f"{run_name(params)}.ipynb"
-    cmd = [sys.executable, '-m', 'papermill', str(notebook), str(nb_out), '-y', json.dumps(dict(params, out=str(Path(out).resolve()))),
-           '-k', kernel, '--cwd', str(Path(notebook).resolve().parent), '--no-progress-bar', '--log-level', 'ERROR']
-    t0 = time.time()
-    if _STOPPING.is_set(): return dict(params, status='stopped')
+def _papermill_cmd(notebook:str|Path, params:dict, out:str|Path, nb_out:Path, kernel:str)->list[str]:
+    "The papermill command that executes `notebook` with `params` (and `out`) into `nb_out`."
+    return [sys.executable, '-m', 'papermill', str(notebook), str(nb_out), '-y', json.dumps(dict(params, out=str(Path(out).resolve()))),
+            '-k', kernel, '--cwd', str(Path(notebook).resolve().parent), '--no-progress-bar', '--log-level', 'ERROR']
+
+# %% ../nbs/11_sweeps.ipynb #2d77478b
+def _run_process(cmd:list[str], timeout:float|None)->str|None:
+    "Run `cmd` to its end (or its `timeout`); its error message, or None if it succeeded."
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     _CHILDREN.add(proc)
     if _STOPPING.is_set(): _stop(proc)
     try:
         _, err = proc.communicate(timeout=timeout)
-        error = None if proc.returncode == 0 else _tail_error(err)
+        return None if proc.returncode == 0 else _tail_error(err)
     except subprocess.TimeoutExpired:
         _stop(proc); proc.communicate()
-        error = f"timed out after {timeout} s (the whole run; raise `timeout` or make the run smaller)"
+        return f"timed out after {timeout} s (the whole run; raise `timeout` or make the run smaller)"
     finally: _CHILDREN.discard(proc)
+
+# %% ../nbs/11_sweeps.ipynb #a52f87bf
+def run_one(notebook:str|Path,       # the parameterized notebook
+            params:dict,             # this run's parameters
+            out:str|Path,            # the results store (JSON lines): the notebook appends its record, a failure is recorded here
+            run_dir:str|Path,        # where the executed notebook goes
+            kernel:str='python3',    # the Jupyter kernel to run it with
+            timeout:float|None=None, # seconds for the whole run; None: no limit
+           )->dict:
+    "Execute `notebook` for one parameter set in its own papermill process; record a failure (the notebook records success)."
+    nb_out = Path(run_dir) / f"{run_name(params)}.ipynb"
+    cmd = _papermill_cmd(notebook, params, out, nb_out, kernel)
+    t0 = time.time()
+    if _STOPPING.is_set(): return dict(params, status='stopped')
+    error = _run_process(cmd, timeout)
     took = round(time.time() - t0, 1)
     if error is None: return dict(params, status='ok', time_s=took)
     if _STOPPING.is_set(): return dict(params, status='stopped')   # ended by us: not a failure of the run
@@ -91,6 +112,18 @@ def stop_all():
     _STOPPING.set()
     for proc in list(_CHILDREN): _stop(proc)
 
+# %% ../nbs/11_sweeps.ipynb #25a71343
+def _run_local(todo:list[tuple[int, dict]], args:tuple, workers:int, finished):
+    "Run each (index, params) of `todo` with `run_one(*args)` on `workers` threads; `finished(index, status)` as each ends."
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    ex = ThreadPoolExecutor(workers)
+    try:
+        futures = {ex.submit(run_one, args[0], p, *args[1:]): i for i, p in todo}
+        for f in as_completed(futures): finished(futures[f], f.result())
+    finally:   # on an interruption: nothing new starts, the runs in flight are ended, then the threads return
+        if _STOPPING.is_set() or sys.exc_info()[0] is not None: ex.shutdown(wait=False, cancel_futures=True); stop_all()
+        ex.shutdown(wait=True)
+
 # %% ../nbs/11_sweeps.ipynb #bb266925
 def _local_dask(workers:int):
     from distributed import Client, LocalCluster
@@ -98,13 +131,24 @@ def _local_dask(workers:int):
                            dashboard_address=None, silence_logs=40)
     return Client(cluster)
 
-# %% ../nbs/11_sweeps.ipynb #25a71343
+# %% ../nbs/11_sweeps.ipynb #a64d1d2e
+def _run_dask(executor, todo:list[tuple[int, dict]], args:tuple, workers:int, finished):
+    "Run `todo` as `_run_local` does, on the cluster of `executor` (a Client), or on a local one if it is 'dask'."
+    from distributed import as_completed as dask_completed
+    client = executor if hasattr(executor, 'submit') else _local_dask(workers)
+    try:
+        futures = {client.submit(run_one, args[0], p, *args[1:], pure=False): i for i, p in todo}
+        for f in dask_completed(list(futures)): finished(futures[f], f.result())
+    finally:
+        if client is not executor: client.close(); client.cluster.close()
+
+# %% ../nbs/11_sweeps.ipynb #8b0c71bd
 def run_grid(notebook:str|Path,          # the parameterized notebook (a cell tagged `parameters`, which takes `out`)
              params:list[dict],          # one dict per run, e.g. from `grid`
              out:str|Path,               # the results store: one JSON line per finished run
              run_dir:str|Path,           # where the executed notebooks go
-             progress:bool=True,
-             kernel:str='python3',
+             progress:bool=True,         # show a progress bar with the counts of finished and failed runs
+             kernel:str='python3',       # the Jupyter kernel to run the notebook with
              timeout:float|None=None,    # seconds for a whole run; past that it is stopped and recorded as failed
              workers:int=1,              # runs at a time
              executor='local',           # 'local' (worker threads, each run a process), 'dask', or a distributed.Client
@@ -124,23 +168,8 @@ def run_grid(notebook:str|Path,          # the parameterized notebook (a cell ta
     args = (str(Path(notebook).resolve()), str(out.resolve()), str(run_dir.resolve()), kernel, timeout)
     _STOPPING.clear()
     try:
-        if executor == 'local':
-            from concurrent.futures import ThreadPoolExecutor, as_completed
-            ex = ThreadPoolExecutor(workers)
-            try:
-                futures = {ex.submit(run_one, args[0], p, *args[1:]): i for i, p in todo}
-                for f in as_completed(futures): finished(futures[f], f.result())
-            finally:   # on an interruption: nothing new starts, the runs in flight are ended, then the threads return
-                if _STOPPING.is_set() or sys.exc_info()[0] is not None: ex.shutdown(wait=False, cancel_futures=True); stop_all()
-                ex.shutdown(wait=True)
-        elif executor == 'dask' or hasattr(executor, 'submit'):
-            from distributed import as_completed as dask_completed
-            client = executor if hasattr(executor, 'submit') else _local_dask(workers)
-            try:
-                futures = {client.submit(run_one, args[0], p, *args[1:], pure=False): i for i, p in todo}
-                for f in dask_completed(list(futures)): finished(futures[f], f.result())
-            finally:
-                if client is not executor: client.close(); client.cluster.close()
+        if executor == 'local': _run_local(todo, args, workers, finished)
+        elif executor == 'dask' or hasattr(executor, 'submit'): _run_dask(executor, todo, args, workers, finished)
         else: raise ValueError(f"executor must be 'local', 'dask' or a distributed.Client, got {executor!r}")
     except BaseException:   # interrupted (Ctrl-C, a signal): stop the runs in flight; finished results are already stored
         stop_all(); raise
@@ -172,18 +201,27 @@ def experiment_inputs(model='fm-vit',              # a `load_model` name (refere
     return net, test, train, fields
 
 # %% ../nbs/11_sweeps.ipynb #ab2a6a0f
-def setting(r:dict)->str:
+def setting(r:dict, # a result record (with `w_bits`, `a_bits`, optionally `granularity`)
+           )->str:
     "The `WxAy` label of a record, with its granularity when not the default."
     return f"W{r['w_bits']}A{r['a_bits']}" + ('' if r.get('granularity', 'channel') == 'channel' else f" {r['granularity']}")
 
-def row_label(r:dict)->str:
+# %% ../nbs/11_sweeps.ipynb #7f494e6f
+def row_label(r:dict, # a result record
+             )->str:
     "A record's row in a table: its method (QAT with its epochs, ' paper' for a paper recipe), or its estimator for a PTQ-experiment record."
     if 'method' not in r: return str(r.get('estimator', '?'))
     return r['method'] + (f" {r['epochs']}ep" if r['method'] == 'qat' else '') + (' paper' if r.get('recipe') == 'paper' else '')
 
-def row_header(records:list[dict])->str: return 'method' if any('method' in r for r in records) else 'estimator'
+# %% ../nbs/11_sweeps.ipynb #4e5fc0a5
+def row_header(records:list[dict], # result records
+              )->str:
+    "The header of the rows: 'method' if any record names a method, else 'estimator'."
+    return 'method' if any('method' in r for r in records) else 'estimator'
 
-def results_table(records:list[dict])->str:
+# %% ../nbs/11_sweeps.ipynb #26e6171d
+def results_table(records:list[dict], # result records (one model's); failed runs are listed below the table
+                 )->str:
     "Rows (the method, or the estimator for PTQ-experiment records) × settings: top-1 % (drop in points from FP32)."
     ok = [r for r in records if r.get('status', 'ok') == 'ok']
     if not ok: return '(no results)'
@@ -201,8 +239,18 @@ def results_table(records:list[dict])->str:
     if failed: lines.append(f"{len(failed)} failed run(s): " + '; '.join(f"{setting(r)} {row_label(r)}: {r['error'][:80]}" for r in failed))
     return '\n'.join(lines)
 
-# %% ../nbs/11_sweeps.ipynb #d5d1cb55
-def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 vs bits'):
+# %% ../nbs/11_sweeps.ipynb #271749e0
+def _write_html(obj, path:str|Path, title:str):
+    "Write the bokeh object `obj` to `path` as a standalone HTML page (resources inline: it opens offline)."
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+    Path(path).write_text(file_html(obj, INLINE, title))
+
+# %% ../nbs/11_sweeps.ipynb #71879384
+def accuracy_plot(records:list[dict],        # result records (one model's)
+                  path:str|Path|None=None,   # write the figure there as a standalone HTML page; None: only return it
+                  title:str='Top-1 vs bits', # the figure's title (FP32's top-1 is added to it)
+                 ):
     "A bokeh figure of top-1 per setting, one line per `row_label`, FP32 as a dashed line; saved as standalone HTML if `path`."
     from bokeh.plotting import figure
     from bokeh.models import ColumnDataSource, Span, HoverTool
@@ -222,33 +270,25 @@ def accuracy_plot(records:list[dict], path:str|Path|None=None, title:str='Top-1 
         p.title.text = f"{title} (FP32 {ok[0]['top1_fp32']:.2f}%, dashed)"
     p.add_tools(HoverTool(tooltips=[(row_header(ok), '@method'), ('setting', '@x'), ('top-1', '@top1{0.00}'), ('drop', '@drop{0.00}')]))
     p.legend.location = 'bottom_left'
-    if path is not None:
-        from bokeh.embed import file_html
-        from bokeh.resources import INLINE
-        Path(path).write_text(file_html(p, INLINE, title))
+    if path is not None: _write_html(p, path, title)
     return p
 
 # %% ../nbs/11_sweeps.ipynb #d67d7a46
 HEADLINE_SETTINGS = [(8, 8), (6, 6), (4, 8), (4, 4)]
-HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
 
+# %% ../nbs/11_sweeps.ipynb #1efb9721
+HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
 
 # %% ../nbs/11_sweeps.ipynb #a57414b4
 SPEED_MODELS = {'fm-vit': 256, 'vit_small_patch16_224': 16}   # the speed check's models (a reference or a timm name) -> batch
 
-def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST test images), or a timm name (random init and input)
-                rounds:int=15, batch:int|None=None,  # None: `SPEED_MODELS[model]`
-                top1:bool=False,     # also top-1 of every row on the whole test set (reference models only)
-               )->dict:
-    "Forward time of FP32, bf16, W8A8 fake-quant, W8A8 converted and the int8 peers (torchao, ONNX Runtime), interleaved over `rounds`."
-    import torch, copy, timm
-    from workbench.core import QuantConfig
+# %% ../nbs/11_sweeps.ipynb #3b393b2e
+def _speed_inputs(model:str, batch:int)->tuple:
+    "(float model, batch of `batch` images, calibration images) for the speed check of `model`."
+    import torch, timm
     from workbench.data import fashion_mnist, calibration_set
-    from workbench.models import load_reference, is_reference, evaluate
-    from workbench.quantize import quantize, time_calls
-    from workbench.convert import convert
-    from workbench.deploy import int8_peers
-    batch, g = batch or SPEED_MODELS.get(model, 16), torch.Generator().manual_seed(0)
+    from workbench.models import load_reference, is_reference
+    g = torch.Generator().manual_seed(0)
     if is_reference(model):
         fp32, calib = load_reference(model), calibration_set(256, 0)[0]
         x = fashion_mnist('test').tensors(torch.arange(batch))[0]
@@ -256,6 +296,16 @@ def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST
         fp32 = timm.create_model(model, pretrained=False).eval()
         shape = fp32.pretrained_cfg.get('input_size', (3, 224, 224))
         x, calib = torch.randn(batch, *shape, generator=g), torch.randn(8, *shape, generator=g)
+    return fp32, x, calib
+
+# %% ../nbs/11_sweeps.ipynb #936d7a6a
+def _speed_rows(fp32, x, calib)->tuple[dict, str, dict]:
+    "(row name -> (model, input), the converted model's path, the int8 peers: name -> model, or why it did not run)."
+    import torch, copy
+    from workbench.core import QuantConfig
+    from workbench.quantize import quantize
+    from workbench.convert import convert
+    from workbench.deploy import int8_peers
     q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calib)
     conv = copy.deepcopy(q); convert(conv)
     path = next(m.path(x) for m in conv.modules() if hasattr(m, 'weight_int8'))
@@ -263,20 +313,43 @@ def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST
             f'W8A8 converted ({path})': (conv, x)}
     peers = int8_peers(fp32, conv, x)
     runs.update({k: (m, x) for k, m in peers.items() if not isinstance(m, str)})
+    return runs, path, peers
+
+# %% ../nbs/11_sweeps.ipynb #767455fa
+def _add_top1(res:dict, runs:dict, path:str):
+    "Add `top1` and `agree_converted` (%) to each row of the timings `res`."
+    import torch
+    from workbench.data import fashion_mnist
+    from workbench.models import evaluate
+    test = fashion_mnist('test')
+    with torch.inference_mode(): ev = {k: evaluate(m, test, return_logits=True) for k, (m, _) in runs.items()}
+    pred = {k: e['logits'].argmax(1) for k, e in ev.items()}
+    for k, e in ev.items():
+        res[k].update(top1=e['top1'], agree_converted=100 * (pred[k] == pred[f'W8A8 converted ({path})']).float().mean().item())
+
+# %% ../nbs/11_sweeps.ipynb #b3b96f17
+def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST test images), or a timm name (random init and input)
+                rounds:int=15,       # interleaved timing rounds (the median is reported)
+                batch:int|None=None, # images per forward pass; None: `SPEED_MODELS[model]` (16 for other models)
+                top1:bool=False,     # also top-1 of every row on the whole test set (reference models only)
+               )->dict:
+    "Forward time of FP32, bf16, W8A8 fake-quant, W8A8 converted and the int8 peers (torchao, ONNX Runtime), interleaved over `rounds`."
+    import torch
+    from workbench.models import is_reference
+    from workbench.quantize import time_calls
+    batch = batch or SPEED_MODELS.get(model, 16)
+    fp32, x, calib = _speed_inputs(model, batch)
+    runs, path, peers = _speed_rows(fp32, x, calib)
     with torch.inference_mode(): res = time_calls({k: (lambda m=m, xx=xx: m(xx)) for k, (m, xx) in runs.items()}, rounds)
     for r in res.values(): r['ratio'] = r['median_ms'] / res['FP32']['median_ms']
     out = dict(model=model, batch=batch, rounds=rounds, threads=torch.get_num_threads(), path=path, runs=res,
                not_run={k: m for k, m in peers.items() if isinstance(m, str)})
-    if top1 and is_reference(model):
-        test = fashion_mnist('test')
-        with torch.inference_mode(): ev = {k: evaluate(m, test, return_logits=True) for k, (m, _) in runs.items()}
-        pred = {k: e['logits'].argmax(1) for k, e in ev.items()}
-        for k, e in ev.items():
-            res[k].update(top1=e['top1'], agree_converted=100 * (pred[k] == pred[f'W8A8 converted ({path})']).float().mean().item())
+    if top1 and is_reference(model): _add_top1(res, runs, path)
     return out
 
-# %% ../nbs/11_sweeps.ipynb #f5690bb2
-def speed_lines(speed:dict)->str:
+# %% ../nbs/11_sweeps.ipynb #bf932681
+def speed_lines(speed:dict, # what `speed_check` returned
+               )->str:
     "The speed check as text: one line per row (median, min-max, ratio to FP32, top-1 if measured), then the rows not run."
     head = (f"forward time, {speed['model']}, batch {speed['batch']}, {speed['threads']} threads, "
             f"median (min-max) of {speed['rounds']} interleaved rounds:")
@@ -285,8 +358,13 @@ def speed_lines(speed:dict)->str:
             for k, r in speed['runs'].items()]
     return '\n'.join([head, *rows, *(f"  {k:32} {why}" for k, why in speed['not_run'].items())])
 
-# %% ../nbs/11_sweeps.ipynb #bf932681
-def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimators=None, progress:bool=True)->dict:
+# %% ../nbs/11_sweeps.ipynb #dae35553
+def headline(out_dir:str|Path='report', # the report folder
+             eval_limit:int=0,          # evaluate on the first N test images only (0: all 10,000)
+             settings=None,             # (weight bits, activation bits) pairs; None: `HEADLINE_SETTINGS`
+             estimators=None,           # range estimators; None: `HEADLINE_ESTIMATORS`
+             progress:bool=True,        # show the grid's progress bar
+            )->dict:
     "Run the headline PTQ grid, the speed check, and write the report folder; returns the records and speed."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / 'results.jsonl'
@@ -306,9 +384,7 @@ def headline(out_dir:str|Path='report', eval_limit:int=0, settings=None, estimat
     print(table); print(speed_line); print(f"report written to {out_dir.resolve()}")
     return dict(records=records, speed=speeds)
 
-# %% ../nbs/11_sweeps.ipynb #dae35553
-from fastcore.script import call_parse, Param
-
+# %% ../nbs/11_sweeps.ipynb #ef04caff
 @call_parse
 def headline_cli(out:Param("report folder", str)='report',
                  eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0):
@@ -317,11 +393,20 @@ def headline_cli(out:Param("report folder", str)='report',
 
 # %% ../nbs/11_sweeps.ipynb #bf019dcb
 METHODS_SETTINGS = ((8, 8), (6, 6), (4, 4), (3, 3))
+
+# %% ../nbs/11_sweeps.ipynb #973bc7af
 METHODS_COMPARED = ('ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq')
+
+# %% ../nbs/11_sweeps.ipynb #59c9e05a
 PAPER_RECIPES = ('repq-vit', 'dopq-vit', 'qwt', 'gplq')   # methods that also run with their paper's calibration recipe
 
-def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, settings=METHODS_SETTINGS,
-                 qat_epochs=(1, 3), **fixed)->list[dict]:
+# %% ../nbs/11_sweeps.ipynb #ab542935
+def methods_grid(models=('fm-vit', 'fm-swin'),  # `load_model` names
+                 methods=METHODS_COMPARED,      # the methods run at every setting
+                 settings=METHODS_SETTINGS,     # (weight bits, activation bits) pairs
+                 qat_epochs=(1, 3),             # QAT's runs (at W4A4 only): one per number of epochs
+                 **fixed,                       # parameters added to every run, e.g. `eval_limit=500`
+                )->list[dict]:
     "The comparison's parameter sets (`fixed` is added to each, e.g. `eval_limit=500`)."
     ps = [dict(model=m, method=me, **({'recipe': ''} if me in PAPER_RECIPES else {}), w_bits=w, a_bits=a, **fixed)
           for m in models for me in methods for w, a in settings]   # recipe '': the shared calibration, told apart from 'paper'
@@ -330,8 +415,9 @@ def methods_grid(models=('fm-vit', 'fm-swin'), methods=METHODS_COMPARED, setting
     ps += [dict(model=m, method='qat', w_bits=4, a_bits=4, epochs=e, **fixed) for m in models for e in qat_epochs]
     return ps
 
-
-def methods_table(records:list[dict])->str:
+# %% ../nbs/11_sweeps.ipynb #d0d0a44e
+def methods_table(records:list[dict], # the comparison's result records
+                 )->str:
     "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
     ok = [r for r in records if r.get('status', 'ok') == 'ok']
     if not ok: return '(no results)'
@@ -352,7 +438,11 @@ def methods_table(records:list[dict])->str:
     if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(f"{r.get('model')} {setting(r)} {r.get('method')}: {r['error'][-80:]}" for r in failed))
     return '\n'.join(out).rstrip()
 
-def compare_methods(out_dir:str|Path='report/methods', params:list[dict]|None=None, progress:bool=True)->list[dict]:
+# %% ../nbs/11_sweeps.ipynb #782384b1
+def compare_methods(out_dir:str|Path='report/methods', # the report folder
+                    params:list[dict]|None=None,       # the runs; None: `methods_grid()`
+                    progress:bool=True,                # show the grid's progress bar
+                   )->list[dict]:
     "Run the methods grid (resumable), write `results.jsonl`, `runs/` and `summary.md` into `out_dir`, print the table."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     params = params if params is not None else methods_grid()
@@ -364,7 +454,7 @@ def compare_methods(out_dir:str|Path='report/methods', params:list[dict]|None=No
     print(table)
     return records
 
-# %% ../nbs/11_sweeps.ipynb #dad02f4d
+# %% ../nbs/11_sweeps.ipynb #8ac627cc
 @call_parse
 def methods_cli(out:Param("report folder", str)='report/methods',
                 eval_limit:Param("evaluate on the first N test images only (0 = all)", int)=0,
@@ -389,7 +479,21 @@ def _value(v:str):
         except ValueError: pass
     return {'true': True, 'false': False}.get(v.lower(), v)
 
-def parse_grid(flags:list[str]|None=None, grid_file:str|Path|None=None)->list[dict]:
+# %% ../nbs/11_sweeps.ipynb #f4df09cf
+def _flag_axes(flags:list[str])->dict:
+    "Parameter name -> list of values, from `name=v1,v2` flags."
+    axes = {}
+    for f in flags:
+        name, sep, vals = f.partition('=')
+        if not sep or not name: raise ValueError(f"-p takes name=v1,v2 (got {f!r})")
+        vals = vals.strip()   # a JSON object ({...}) is one value; anything else is a comma-separated list
+        axes[name.strip()] = [_value(vals)] if vals.startswith('{') else [_value(v.strip()) for v in vals.split(',')]
+    return axes
+
+# %% ../nbs/11_sweeps.ipynb #9d19ff91
+def parse_grid(flags:list[str]|None=None,    # `-p` flags, each 'name=v1,v2'
+               grid_file:str|Path|None=None, # a YAML file: parameter name -> a value or a list of values
+              )->list[dict]:
     "The runs of a sweep: the cartesian product of a YAML grid file and `name=v1,v2` (or `name v1,v2`) flags."
     import yaml
     axes = {}
@@ -397,16 +501,13 @@ def parse_grid(flags:list[str]|None=None, grid_file:str|Path|None=None)->list[di
         spec = yaml.safe_load(Path(grid_file).read_text()) or {}
         if not isinstance(spec, dict): raise ValueError(f"{grid_file}: a grid file maps parameter names to values or lists of values")
         axes.update({k: v if isinstance(v, list) else [v] for k, v in spec.items()})
-    for f in flags or []:
-        name, sep, vals = f.partition('=')
-        if not sep or not name: raise ValueError(f"-p takes name=v1,v2 (got {f!r})")
-        vals = vals.strip()   # a JSON object ({...}) is one value; anything else is a comma-separated list
-        axes[name.strip()] = [_value(vals)] if vals.startswith('{') else [_value(v.strip()) for v in vals.split(',')]
+    axes.update(_flag_axes(flags or []))
     if not axes: raise ValueError("an empty grid: give -p name=v1,v2 flags or a -g grid.yaml file")
     return grid(**axes)
 
 # %% ../nbs/11_sweeps.ipynb #2cdd56a2
-def pivot_table(records:list[dict])->str:
+def pivot_table(records:list[dict], # result records of any models; failed runs are listed at the end
+               )->str:
     "Per model, rows method (+epochs), columns WxAy setting: top-1 (drop from FP32)."
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r]
     out = []
@@ -426,19 +527,49 @@ def pivot_table(records:list[dict])->str:
         for r in failed))
     return '\n'.join(out).rstrip() or '(no results)'
 
-def pareto_front(points:list[tuple[float, float]])->list[int]:
+# %% ../nbs/11_sweeps.ipynb #47042484
+def pareto_front(points:list[tuple[float, float]], # (cost, accuracy) per run
+                )->list[int]:
     "Indices of the points (cost, accuracy) that no other point beats on both (lower cost, higher accuracy)."
     return [i for i, (c, a) in enumerate(points)
             if not any((c2 <= c and a2 >= a) and (c2 < c or a2 > a) for c2, a2 in points)]
 
-def report(results:str|Path, out:str|Path|None=None, title:str='workbench report')->Path:
-    "Print the pivot table of a results store and write its HTML page (default: next to it, `report.html`)."
+# %% ../nbs/11_sweeps.ipynb #4a43c81a
+def _pareto_plot(model:str, rs:list[dict]):
+    "A bokeh figure of top-1 vs cost (bit operations per multiply, relative to W8A8) of `model`'s records `rs`, with their Pareto front."
     from bokeh.plotting import figure
-    from bokeh.models import ColumnDataSource, HoverTool, Div
+    from bokeh.models import ColumnDataSource, HoverTool
+    p = figure(height=360, width=720, title=f'{model}: accuracy / cost Pareto front', x_axis_type='log',
+               x_axis_label='bit operations per multiply, relative to W8A8', y_axis_label='top-1 (%)')
+    pts = [(r['w_bits'] * r['a_bits'] / 64, r['top1']) for r in rs]
+    front = set(pareto_front(pts))
+    src = ColumnDataSource(dict(cost=[c for c, _ in pts], top1=[a for _, a in pts], label=[f"{row_label(r)} {setting(r)}" for r in rs],
+                                color=['#E45756' if i in front else '#9D9D9D' for i in range(len(pts))]))
+    p.scatter('cost', 'top1', source=src, color='color', size=9)
+    fr = sorted(front, key=lambda i: pts[i][0])
+    p.line([pts[i][0] for i in fr], [pts[i][1] for i in fr], color='#E45756', line_width=2, legend_label='Pareto front')
+    p.add_tools(HoverTool(tooltips=[('run', '@label'), ('top-1', '@top1{0.00}'), ('cost', '@cost{0.00}')]))
+    p.legend.location = 'bottom_right'
+    return p
+
+# %% ../nbs/11_sweeps.ipynb #f3b3627b
+def _peaks_plot(peaks:list[dict]):
+    "A bokeh bar chart of `peak_abs_act` per model (or per training loss) of the records `peaks`."
+    from bokeh.plotting import figure
+    names = list(dict.fromkeys(str(r.get('model') or r.get('loss') or '?') for r in peaks))
+    val = {str(r.get('model') or r.get('loss') or '?'): r['peak_abs_act'] for r in peaks}
+    p = figure(x_range=names, height=300, width=720, title='peak |activation| per model', y_axis_label='max |x|')
+    p.vbar(x=names, top=[val[n] for n in names], width=0.7, color='#4C78A8')
+    return p
+
+# %% ../nbs/11_sweeps.ipynb #f8053492
+def report(results:str|Path,            # the results store (JSON lines)
+           out:str|Path|None=None,      # the HTML page to write; None: `report.html` next to `results`
+           title:str='workbench report', # the page's title
+          )->Path:
+    "Print the pivot table of a results store and write its HTML page (default: next to it, `report.html`)."
+    from bokeh.models import Div
     from bokeh.layouts import column
-    from bokeh.embed import file_html
-    from bokeh.resources import INLINE
-    from bokeh.palettes import Category10_10
     records = read_results(results)
     if not records: raise ValueError(f"{results}: no records (is it a workbench results file?)")
     if any('fm_fid' in r for r in records) and not any('top1' in r for r in records):   # diffusion runs: sample grids
@@ -451,37 +582,21 @@ def report(results:str|Path, out:str|Path|None=None, title:str='workbench report
                       f"{sum(r.get('status') == 'failed' for r in records)} failed</p><pre>{table}</pre>")]
     for model in dict.fromkeys(r.get('model', '?') for r in ok):
         rs = [r for r in ok if r.get('model', '?') == model]
-        parts.append(accuracy_plot(rs, title=f'{model}: top-1 vs bits'))
-        p = figure(height=360, width=720, title=f'{model}: accuracy / cost Pareto front', x_axis_type='log',
-                   x_axis_label='bit operations per multiply, relative to W8A8', y_axis_label='top-1 (%)')
-        pts = [(r['w_bits'] * r['a_bits'] / 64, r['top1']) for r in rs]
-        front = set(pareto_front(pts))
-        src = ColumnDataSource(dict(cost=[c for c, _ in pts], top1=[a for _, a in pts], label=[f"{row_label(r)} {setting(r)}" for r in rs],
-                                    color=['#E45756' if i in front else '#9D9D9D' for i in range(len(pts))]))
-        p.scatter('cost', 'top1', source=src, color='color', size=9)
-        fr = sorted(front, key=lambda i: pts[i][0])
-        p.line([pts[i][0] for i in fr], [pts[i][1] for i in fr], color='#E45756', line_width=2, legend_label='Pareto front')
-        p.add_tools(HoverTool(tooltips=[('run', '@label'), ('top-1', '@top1{0.00}'), ('cost', '@cost{0.00}')]))
-        p.legend.location = 'bottom_right'
-        parts.append(p)
+        parts += [accuracy_plot(rs, title=f'{model}: top-1 vs bits'), _pareto_plot(model, rs)]
     peaks = [r for r in records if 'peak_abs_act' in r]
-    if peaks:
-        names = list(dict.fromkeys(str(r.get('model') or r.get('loss') or '?') for r in peaks))
-        val = {str(r.get('model') or r.get('loss') or '?'): r['peak_abs_act'] for r in peaks}
-        p = figure(x_range=names, height=300, width=720, title='peak |activation| per model', y_axis_label='max |x|')
-        p.vbar(x=names, top=[val[n] for n in names], width=0.7, color='#4C78A8')
-        parts.append(p)
+    if peaks: parts.append(_peaks_plot(peaks))
     out = Path(out) if out else Path(results).with_name('report.html')
-    out.write_text(file_html(column(*parts), INLINE, title))
+    _write_html(column(*parts), out, title)
     print(f"report written to {out}")
     return out
 
 # %% ../nbs/11_sweeps.ipynb #7e84946c
-def run_notebook(notebook:str|Path, # the parameterized notebook
-                 params:dict,       # its parameters (one set; `out` is added)
-                 out:str|Path,      # the results store the notebook appends to
-                 run_dir:str|Path,  # folder for the executed notebook
-                 kernel:str='python3')->Path:
+def run_notebook(notebook:str|Path,    # the parameterized notebook
+                 params:dict,          # its parameters (one set; `out` is added)
+                 out:str|Path,         # the results store the notebook appends to
+                 run_dir:str|Path,     # folder for the executed notebook
+                 kernel:str='python3', # the Jupyter kernel to run it with
+                )->Path:
     "Execute `notebook` once in this process (under torchrun: once per process, the rank in the file name); returns the executed notebook."
     import papermill as pm
     rank = os.environ.get('RANK')
@@ -492,11 +607,8 @@ def run_notebook(notebook:str|Path, # the parameterized notebook
     return nb_out
 
 # %% ../nbs/11_sweeps.ipynb #878e81f1
-def main(argv:list[str]|None=None):
-    "`workbench sweep ...`, `workbench run ...` and `workbench report ...` (see `workbench -h`)."
-    import argparse
-    ap = argparse.ArgumentParser(prog='workbench', description='workbench: sweeps of parameterized notebooks, and reports')
-    sub = ap.add_subparsers(dest='command', required=True)
+def _add_sweep_command(sub):
+    "The arguments of `workbench sweep`."
     sw = sub.add_parser('sweep', help='run a parameterized notebook over a grid (resumable, failures isolated)')
     sw.add_argument('notebook', help='the notebook (its parameters cell must take `out`)')
     sw.add_argument('-p', '--param', action='append', default=[], metavar='NAME=V1,V2', help='a grid axis (repeatable)')
@@ -507,6 +619,14 @@ def main(argv:list[str]|None=None):
     sw.add_argument('--timeout', type=float, default=None, help='seconds allowed for each whole run')
     sw.add_argument('--executor', choices=('local', 'dask'), default='local')
     sw.add_argument('--kernel', default='python3')
+
+# %% ../nbs/11_sweeps.ipynb #4ce07252
+def _parser():
+    "The `workbench` command's argument parser, with its sub-commands sweep, run and report."
+    import argparse
+    ap = argparse.ArgumentParser(prog='workbench', description='workbench: sweeps of parameterized notebooks, and reports')
+    sub = ap.add_subparsers(dest='command', required=True)
+    _add_sweep_command(sub)
     rn = sub.add_parser('run', help='execute a parameterized notebook once (start it under torchrun for one run per process)')
     rn.add_argument('notebook', help='the notebook (its parameters cell must take `out`)')
     rn.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE', help='a parameter (repeatable)')
@@ -515,13 +635,11 @@ def main(argv:list[str]|None=None):
     rn.add_argument('--kernel', default='python3')
     rp = sub.add_parser('report', help='print the pivot table of a results store and write its HTML page')
     rp.add_argument('results'); rp.add_argument('--out', default=None, help='HTML file (default: report.html next to RESULTS)')
-    a = ap.parse_args(argv)
-    if a.command == 'report': report(a.results, a.out); return 0
-    runs = a.runs or str(Path(a.out).parent / 'runs')
-    if a.command == 'run':
-        params = parse_grid(a.param) if a.param else [{}]
-        if len(params) != 1: raise SystemExit(f"workbench run executes one parameter set; -p gave {len(params)} (use `workbench sweep` for a grid)")
-        print(f"executed notebook: {run_notebook(a.notebook, params[0], a.out, runs, a.kernel)}"); return 0
+    return ap
+
+# %% ../nbs/11_sweeps.ipynb #3b0b7368
+def _sweep(a, runs:str)->int:
+    "Run `workbench sweep` with the parsed arguments `a`, executed notebooks into `runs`; returns the exit status."
     params = parse_grid(a.param, a.grid)
     signal.signal(signal.SIGTERM, _interrupt)   # `kill` stops the sweep as Ctrl-C does: runs in flight end, results stay
     t0 = time.time()
@@ -537,6 +655,21 @@ def main(argv:list[str]|None=None):
                                           f"{s['error'].splitlines()[-1][:160]}")
     return 1 if counts['failed'] else 0
 
+# %% ../nbs/11_sweeps.ipynb #dbb5f345
+def main(argv:list[str]|None=None, # the arguments after `workbench`; None: the command line's
+        ):
+    "`workbench sweep ...`, `workbench run ...` and `workbench report ...` (see `workbench -h`)."
+    a = _parser().parse_args(argv)
+    if a.command == 'report': report(a.results, a.out); return 0
+    runs = a.runs or str(Path(a.out).parent / 'runs')
+    if a.command == 'run':
+        params = parse_grid(a.param) if a.param else [{}]
+        if len(params) != 1: raise SystemExit(f"workbench run executes one parameter set; -p gave {len(params)} (use `workbench sweep` for a grid)")
+        print(f"executed notebook: {run_notebook(a.notebook, params[0], a.out, runs, a.kernel)}"); return 0
+    return _sweep(a, runs)
+
+# %% ../nbs/11_sweeps.ipynb #d55b5075
 def _interrupt(signum, frame): raise KeyboardInterrupt
 
+# %% ../nbs/11_sweeps.ipynb #cab68b78
 def cli(): sys.exit(main())
