@@ -52,13 +52,18 @@ def _int8_act_params(layer:QuantLinear)->dict:
     raise ConvertError(f"inputs need a static per-tensor scale or dynamic per-token scales "
                        f"(got granularity={spec.granularity!r}, dynamic={spec.dynamic}, symmetric={spec.symmetric})")
 
-# %% ../nbs/13_convert.ipynb #491c2c68
+# %% ../nbs/13_convert.ipynb #31d9b36e
 USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (torch._int_mm) instead
+
+# %% ../nbs/13_convert.ipynb #efaa92d6
 _PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight (opaque: kept out of copies and state dicts)
 
+# %% ../nbs/13_convert.ipynb #736c2ef7
 class IntLinear(nn.Module):
     "A W8A8 Linear: int8 weight codes with per-channel scales, int8 activations, the integer GEMM at run time."
-    def __init__(self, layer:QuantLinear):
+    def __init__(self,
+                 layer:QuantLinear,  # a calibrated layer: 8-bit symmetric int weights, 8-bit int inputs, no output quantizer
+                ):
         super().__init__()
         out = layer.output_quantizer
         if not isinstance(out, nn.Identity) and getattr(out, 'mode', 'off') != 'off':
@@ -67,51 +72,63 @@ class IntLinear(nn.Module):
         self._setup(layer._float, layer.name, w, ws, None if layer.bias is None else layer.bias.detach().float().clone(),
                     _int8_act_params(layer))
 
-    def _setup(self, float_linear:nn.Linear, name:str, w:Tensor, w_scale:Tensor, bias:Tensor|None, act:dict):
-        "Register the codes, scales and activation scheme (`act` as `_int8_act_params` gives it)."
-        self.out_features, self.in_features, self.name = *w.shape, name
-        self.dynamic, self.act_symmetric = act['dynamic'], act.get('symmetric', True)
-        self.register_buffer('weight_int8', w)
-        self.register_buffer('weight_scale', w_scale)
-        self.register_buffer('weight_sum', w.to(torch.int32).sum(1).to(torch.int32))
-        self.register_buffer('bias', bias)
-        if not self.dynamic:
-            self.register_buffer('act_scale', act['scale'].clone())
-            self.register_buffer('act_zero', act['zero'].clone())
-            self.qmin, self.qmax, self._zero = act['qmin'], act['qmax'], float(act['zero'])   # a float: no GPU sync per call
-            self._scale = float(act['scale'])
-        object.__setattr__(self, '_float', float_linear)   # `dequantize` puts the float Linear back
-
-    def _load_from_state_dict(self, *args, **kwargs):
-        super()._load_from_state_dict(*args, **kwargs)
-        _PACKED.pop(self, None)   # new codes: pack them again on the next call
-        if not self.dynamic: self._zero, self._scale = float(self.act_zero), float(self.act_scale)
-
-    def _apply(self, fn, recurse=True):
-        "`.to(bfloat16)` and friends move the layer but keep its scales and bias in float32 (the epilogue's precision)."
-        keep = {n: b for n, b in self._buffers.items() if b is not None and b.dtype == torch.float32}
-        super()._apply(fn, recurse)
-        for n, old in keep.items():
-            if self._buffers[n].dtype != torch.float32: self._buffers[n] = old.to(self._buffers[n].device)
-        return self
-
-    def extra_repr(self):
-        act = (f"dynamic per-token {'symmetric' if self.act_symmetric else 'asymmetric'}" if self.dynamic
-               else f'static per-tensor [{self.qmin}, {self.qmax}]')
-        return f"in_features={self.in_features}, out_features={self.out_features}, W8 per-channel, A8 {act}, path={self.path()}"
-
-# %% ../nbs/13_convert.ipynb #0690aea6
+# %% ../nbs/13_convert.ipynb #a899087c
 @patch
-def path(self:IntLinear, x:Tensor|None=None)->str:
+def _setup(self:IntLinear, float_linear:nn.Linear, name:str, w:Tensor, w_scale:Tensor, bias:Tensor|None, act:dict):
+    "Register the codes, scales and activation scheme (`act` as `_int8_act_params` gives it)."
+    self.out_features, self.in_features, self.name = *w.shape, name
+    self.dynamic, self.act_symmetric = act['dynamic'], act.get('symmetric', True)
+    self.register_buffer('weight_int8', w)
+    self.register_buffer('weight_scale', w_scale)
+    self.register_buffer('weight_sum', w.to(torch.int32).sum(1).to(torch.int32))
+    self.register_buffer('bias', bias)
+    if not self.dynamic:
+        self.register_buffer('act_scale', act['scale'].clone())
+        self.register_buffer('act_zero', act['zero'].clone())
+        self.qmin, self.qmax, self._zero = act['qmin'], act['qmax'], float(act['zero'])   # a float: no GPU sync per call
+        self._scale = float(act['scale'])
+    object.__setattr__(self, '_float', float_linear)   # `dequantize` puts the float Linear back
+
+# %% ../nbs/13_convert.ipynb #e51b76b8
+@patch
+def _load_from_state_dict(self:IntLinear, *args, **kwargs):
+    super(IntLinear, self)._load_from_state_dict(*args, **kwargs)
+    _PACKED.pop(self, None)   # new codes: pack them again on the next call
+    if not self.dynamic: self._zero, self._scale = float(self.act_zero), float(self.act_scale)
+
+# %% ../nbs/13_convert.ipynb #e8723f72
+@patch
+def _apply(self:IntLinear, fn, recurse=True):
+    "`.to(bfloat16)` and friends move the layer but keep its scales and bias in float32 (the epilogue's precision)."
+    keep = {n: b for n, b in self._buffers.items() if b is not None and b.dtype == torch.float32}
+    super(IntLinear, self)._apply(fn, recurse)
+    for n, old in keep.items():
+        if self._buffers[n].dtype != torch.float32: self._buffers[n] = old.to(self._buffers[n].device)
+    return self
+
+# %% ../nbs/13_convert.ipynb #c69cc817
+@patch
+def extra_repr(self:IntLinear):
+    act = (f"dynamic per-token {'symmetric' if self.act_symmetric else 'asymmetric'}" if self.dynamic
+           else f'static per-tensor [{self.qmin}, {self.qmax}]')
+    return f"in_features={self.in_features}, out_features={self.out_features}, W8 per-channel, A8 {act}, path={self.path()}"
+
+# %% ../nbs/13_convert.ipynb #278075cb
+@patch
+def path(self:IntLinear,
+         x:Tensor|None=None,  # the input of a call (None: the path on this machine's default device)
+        )->str:
     "The kernel path a call on `x` takes: 'onednn' (static activations on a CPU), else `backend(x)` of `int8_gemm`."
     b = backend(x)
     if b == 'torch' and not self.dynamic and USE_ONEDNN and onednn_int8_available() and (x is None or x.device.type == 'cpu') \
        and (x is None or x.dtype in (torch.float32, torch.bfloat16)): return 'onednn'
     return b
 
-# %% ../nbs/13_convert.ipynb #fc11eb8c
+# %% ../nbs/13_convert.ipynb #9323d98d
 @patch
-def forward(self:IntLinear, x:Tensor)->Tensor:
+def forward(self:IntLinear,
+            x:Tensor,  # float activations (..., in_features), or int8/uint8 codes from a fused fc1 → GELU
+           )->Tensor:
     "Quantize `x` (unless it arrives as codes), then the integer GEMM on the path `path` names."
     if x.dtype in (torch.int8, torch.uint8): return self._onednn(x, int(self._zero), torch.float32)   # codes from a fused GELU pair
     if self.path(x) == 'onednn':
@@ -133,19 +150,30 @@ def _onednn(self:IntLinear, q:Tensor, zero:int, out_dtype, mlp:nn.Module|None=No
     return int8_linear_onednn(q, self._scale, zero, packed, self.weight_scale, self.bias, gelu=mlp.act.approximate,
                               out_grid=(nxt._scale, int(nxt._zero), nxt.qmin, nxt.qmax))
 
-# %% ../nbs/13_convert.ipynb #1c521104
-def convert(model:nn.Module,
-            strict:bool=False,  # refuse (nothing changes) if any QuantLinear cannot be converted
-           )->dict:
-    "Replace every convertible `QuantLinear` of a calibrated model by an `IntLinear` and run qualifying attention products on int8 codes (in place)."
+# %% ../nbs/13_convert.ipynb #faab7df0
+def _refuse_timestep_groups(model:nn.Module):
+    "Raise `ConvertError` for a model that swaps per-timestep-group activation scales before each call."
     if getattr(model, 'timestep_groups', None) and any(hasattr(m, 'group_scale') for m in model.modules()):
         raise ConvertError("this model swaps per-timestep-group activation scales before each call, and an IntLinear "
                            "holds one static scale: convert a model quantized without timestep groups (e.g. 'ptq')")
+
+# %% ../nbs/13_convert.ipynb #dc10cdbf
+def _int_layers(model:nn.Module)->tuple[dict, dict]:
+    "An `IntLinear` for every convertible `QuantLinear` of `model`, by name; and for each other one, why not."
     todo, skipped = {}, {}
     for name, m in model.named_modules():
         if not isinstance(m, QuantLinear): continue
         try: todo[name] = IntLinear(m).train(m.training)
         except ConvertError as e: skipped[name] = str(e)
+    return todo, skipped
+
+# %% ../nbs/13_convert.ipynb #83e05ddf
+def convert(model:nn.Module,    # a calibrated model (`quantize`); changed in place
+            strict:bool=False,  # refuse (nothing changes) if any QuantLinear cannot be converted
+           )->dict:
+    "Replace every convertible `QuantLinear` of a calibrated model by an `IntLinear` and run qualifying attention products on int8 codes (in place)."
+    _refuse_timestep_groups(model)
+    todo, skipped = _int_layers(model)
     if strict and skipped:
         raise ConvertError(f"{len(skipped)} layer(s) cannot be converted: " +
                            '; '.join(f'{n}: {r}' for n, r in list(skipped.items())[:3]))
@@ -160,13 +188,14 @@ def convert(model:nn.Module,
     return dict(converted=list(todo), skipped=skipped, converted_attention=att['converted'], fake_quant_attention=att['fake_quant'],
                 fused_gelu=mlp['fused'])
 
-# %% ../nbs/13_convert.ipynb #64009e2a
+# %% ../nbs/13_convert.ipynb #ba6edf55
 @patch(cls_method=True)
 def skeleton(cls:IntLinear, linear:nn.Linear,  # the float layer it stands for (kept for `dequantize`)
              name:str='',                      # its module path
              dynamic:bool=False,               # activations quantized per token at run time (else static per tensor)
              act_symmetric:bool=True,          # dynamic activations: symmetric (no zero point)
-             qmin:int=0, qmax:int=255,         # static activations: the integer range
+             qmin:int=0,                       # static activations: the lowest code of their grid
+             qmax:int=255,                     # static activations: the highest code of their grid
             )->IntLinear:
     "An `IntLinear` of `linear`'s shape with zero codes and unit scales, for `load_state_dict` to fill."
     self = cls.__new__(cls); nn.Module.__init__(self)
@@ -175,10 +204,11 @@ def skeleton(cls:IntLinear, linear:nn.Linear,  # the float layer it stands for (
                 dict(dynamic=dynamic, symmetric=act_symmetric, scale=torch.ones(1), zero=torch.zeros(1), qmin=qmin, qmax=qmax))
     return self
 
-# %% ../nbs/13_convert.ipynb #3d2d60e3
-def int_bmm(a:Tensor,      # (G, M, K) int8 codes
-            b:Tensor,      # (G, K, N) int8 codes (a transposed view is fine)
-            a_offset:int=0, b_offset:int=0,  # what to add to every code of `a` / `b` to get the integers it stands for
+# %% ../nbs/13_convert.ipynb #dec610e1
+def int_bmm(a:Tensor,        # (G, M, K) int8 codes
+            b:Tensor,        # (G, K, N) int8 codes (a transposed view is fine)
+            a_offset:int=0,  # what to add to every code of `a` to get the integer it stands for
+            b_offset:int=0,  # what to add to every code of `b` to get the integer it stands for
            )->Tensor:
     "Exact int32 batched product (a + a_offset) @ (b + b_offset): `torch._int_mm` per batch entry, the offsets through row and column sums."
     (G, M, K), N = a.shape, b.shape[-1]
@@ -189,7 +219,7 @@ def int_bmm(a:Tensor,      # (G, M, K) int8 codes
     if a_offset: out.add_((a_offset * b.sum(-2, dtype=torch.int32) + a_offset * b_offset * K).unsqueeze(-2))
     return out
 
-# %% ../nbs/13_convert.ipynb #85be8444
+# %% ../nbs/13_convert.ipynb #4fa1f4fc
 def _int_attention_reason(w:nn.Module)->str|None:
     "Why an attention wrapper's products cannot run on int8 codes (None: they can)."
     for slot in ('q', 'k', 'v', 'probs'):
@@ -201,14 +231,21 @@ def _int_attention_reason(w:nn.Module)->str|None:
             return f"the {slot} slot is not a calibrated static per-tensor 8-bit integer quantizer ({s.format} {s.bits}-bit {s.granularity})"
     return None
 
+# %% ../nbs/13_convert.ipynb #9561e478
 def _operand_codes(x:Tensor, quantizer:nn.Module)->tuple[Tensor, int, float]:
     "int8 codes of `x` on `quantizer`'s grid (`quantize_int8`), the offset that turns them into grid integers minus the zero point, the scale."
     s = quantizer.spec
     codes, _, z = quantize_int8(x, quantizer.scale.float(), float(quantizer.zero_point), s.qmin, s.qmax)
     return codes, -int(z), float(quantizer.scale)
 
-# %% ../nbs/13_convert.ipynb #bb0a123d
-def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+# %% ../nbs/13_convert.ipynb #c27e9a75
+def integer_attend(w:nn.Module,            # an attention wrapper whose q, k, v and probs slots qualify (`convert_attention`)
+                   q:Tensor,               # queries (..., n, d)
+                   k:Tensor,               # keys (..., m, d)
+                   v:Tensor,               # values (..., m, dv)
+                   scale,                  # the softmax scale applied to q kᵀ (a float or a tensor)
+                   bias:Tensor|None=None,  # added to the scaled scores before the softmax (None: nothing)
+                  )->Tensor:
     "softmax(q kᵀ·scale + bias) v with both products on int8 codes of `w`'s q, k, v and probs slots (exact int32 sums)."
     *lead, n, d = q.shape; m, dv = k.shape[-2], v.shape[-1]
     cq, oq, sq = _operand_codes(q, w.q_quantizer); ck, ok, sk = _operand_codes(k, w.k_quantizer)
@@ -219,7 +256,7 @@ def integer_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor
     out = int_bmm(cp.reshape(-1, n, m), cv.reshape(-1, m, dv), op, ov).reshape(*lead, n, dv)
     return out.float().mul_(sp * sv).to(q.dtype)
 
-# %% ../nbs/13_convert.ipynb #21f37835
+# %% ../nbs/13_convert.ipynb #56f46624
 def _fake_quantized(x:Tensor, quantizer:nn.Module)->Tensor:
     "`x` on a static per-tensor 8-bit slot's grid, dequantized: the slot's bits (NaN aside), in two vectorized passes on a CPU."
     qmin, qmax = quantizer.spec.qmin, quantizer.spec.qmax
@@ -227,7 +264,14 @@ def _fake_quantized(x:Tensor, quantizer:nn.Module)->Tensor:
         return fake_quant(x, quantizer.scale, quantizer.zero_point, qmin, qmax)
     return torch.quantize_per_tensor(x, float(quantizer.scale), int(quantizer.zero_point) - qmin - 128, torch.qint8).dequantize()
 
-def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+# %% ../nbs/13_convert.ipynb #43cc4d77
+def folded_attend(w:nn.Module,            # an attention wrapper whose q, k, v and probs slots qualify (`convert_attention`)
+                  q:Tensor,               # queries (..., n, d)
+                  k:Tensor,               # keys (..., m, d)
+                  v:Tensor,               # values (..., m, dv)
+                  scale,                  # the softmax scale (a float or a tensor), applied to q
+                  bias:Tensor|None=None,  # added to the scores before the softmax (None: nothing)
+                 )->Tensor:
     "softmax(q kᵀ·scale + bias) v on `w`'s fake-quantized q, k, v and probs, the (n × m) scores computed in one buffer (float products)."
     scores = _fake_quantized(q, w.q_quantizer).mul_(scale) @ _fake_quantized(k, w.k_quantizer).transpose(-2, -1)
     if bias is not None: scores += bias
@@ -236,19 +280,27 @@ def folded_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|
     probs = scores.mul_(1.0 / p.scale).round_().clamp_(p.spec.qmin - z, p.spec.qmax - z)   # grid integers, as `fake_quant` rounds
     return (probs @ _fake_quantized(v, w.v_quantizer)).mul_(p.scale)
 
-# %% ../nbs/13_convert.ipynb #9982b42e
+# %% ../nbs/13_convert.ipynb #cf9908fa
 INTEGER_ATTENTION_MIN_WORK = None   # n·m·d of one head's q kᵀ from which to take the integer products; None: never (measured: see below)
 
-def converted_attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
+# %% ../nbs/13_convert.ipynb #b33b8f06
+def converted_attend(w:nn.Module,            # an attention wrapper whose q, k, v and probs slots qualify (`convert_attention`)
+                     q:Tensor,               # queries (..., n, d)
+                     k:Tensor,               # keys (..., m, d)
+                     v:Tensor,               # values (..., m, dv)
+                     scale,                  # the softmax scale (a float or a tensor)
+                     bias:Tensor|None=None,  # added to the scaled scores before the softmax (None: nothing)
+                    )->Tensor:
     "A converted attention block's products: `integer_attend` from `INTEGER_ATTENTION_MIN_WORK` up, else `folded_attend`."
     n, d, m = *q.shape[-2:], k.shape[-2]
     big = INTEGER_ATTENTION_MIN_WORK is not None and n * m * d >= INTEGER_ATTENTION_MIN_WORK
     return (integer_attend if big else folded_attend)(w, q, k, v, scale, bias)
 
-# %% ../nbs/13_convert.ipynb #3c4cce13
+# %% ../nbs/13_convert.ipynb #d8ca856e
 CONVERT_ATTENTION = True   # False: `convert` leaves every attention block on its fake quantizers
 
-def convert_attention(model:nn.Module,
+# %% ../nbs/13_convert.ipynb #7645291c
+def convert_attention(model:nn.Module,            # a model whose attention wrappers are calibrated (`quantize`)
                       names:list[str]|None=None,  # switch only these wrappers (None: every qualifying one)
                      )->dict:
     "Switch every qualifying attention wrapper of `model` to `converted_attend` (on CPU inputs); `{'converted': [...], 'fake_quant': {name: why}}`."
@@ -259,17 +311,21 @@ def convert_attention(model:nn.Module,
         else: left[name] = why
     return dict(converted=done, fake_quant=left)
 
-# %% ../nbs/13_convert.ipynb #ee29ef19
+# %% ../nbs/13_convert.ipynb #d421d481
 class FusedGELU(nn.Module):
     "An MLP's GELU that `convert` fused into the integer fc1 → fc2 pair around it: passes 8-bit codes on, GELU on float input."
-    def __init__(self, act:nn.GELU):
+    def __init__(self,
+                 act:nn.GELU,  # the MLP's GELU (its `approximate` is kept; `dequantize` puts it back)
+                ):
         super().__init__()
         self.approximate = act.approximate
         object.__setattr__(self, '_float', act)   # `dequantize` puts the GELU back
-    def forward(self, x:Tensor)->Tensor:
+    def forward(self,
+                x:Tensor,  # fc1's output: uint8/int8 codes (passed on as they are) or floats (GELU applied)
+               )->Tensor:
         return x if x.dtype in (torch.int8, torch.uint8) else F.gelu(x, approximate=self.approximate)
 
-# %% ../nbs/13_convert.ipynb #8013f917
+# %% ../nbs/13_convert.ipynb #f112707e
 def _gelu_pair_reason(mlp:nn.Module)->str|None:
     "Why timm `Mlp` `mlp` cannot run fc1 → GELU → fc2 on codes (None: it can)."
     fc1, act, fc2 = mlp.fc1, mlp.act, mlp.fc2
@@ -281,6 +337,7 @@ def _gelu_pair_reason(mlp:nn.Module)->str|None:
     if not isinstance(mlp.drop1, (nn.Identity, nn.Dropout)): return f"a {type(mlp.drop1).__name__} sits between the GELU and fc2"
     return None
 
+# %% ../nbs/13_convert.ipynb #bd8c7115
 def _codes_pass_through(mlp:nn.Module)->bool:
     "Whether fc1's codes can go to fc2 untouched and unseen now: dropout off, no hooks on the modules between."
     between, g = (mlp.act, mlp.drop1, mlp.norm, mlp.fc2), nn.modules.module
@@ -288,10 +345,11 @@ def _codes_pass_through(mlp:nn.Module)->bool:
            not any(m._forward_hooks or m._forward_pre_hooks for m in between) and \
            not (g._global_forward_hooks or g._global_forward_pre_hooks)
 
-# %% ../nbs/13_convert.ipynb #7c7c08b5
+# %% ../nbs/13_convert.ipynb #e99fbb78
 FUSE_GELU = True   # False: `convert` leaves every MLP's fc1, GELU and fc2 as separate steps
 
-def fuse_gelu_pairs(model:nn.Module,
+# %% ../nbs/13_convert.ipynb #7aa87f38
+def fuse_gelu_pairs(model:nn.Module,            # a converted model (`convert`), changed in place
                     names:list[str]|None=None,  # fuse only these MLPs (None: every qualifying one)
                    )->dict:
     "Fuse the GELU of every qualifying timm `Mlp` of a converted model into fc1's call (in place); `{'fused': [...], 'unfused': {name: why}}`."

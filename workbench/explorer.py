@@ -12,7 +12,7 @@ import torch
 from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, WorkbenchError, METHODS, QUANTIZERS, FORMATS
 from .quantizers import make_quantizer, UniformQuantizer
-from .formats import format_spec, FIXED_BITS
+from .formats import format_spec, FIXED_BITS, NoisyQuantizer
 from .observe import capture, is_block, sqnr_db, channel_peaks, histogram, grid_levels
 from torch.utils.data import Dataset
 from .models import load_model, load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
@@ -24,7 +24,7 @@ __all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS'
            'ActivationCache', 'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config', 'method_report',
            'Explorer', 'load_bokehjs']
 
-# %% ../nbs/10_explorer.ipynb #5341b609
+# %% ../nbs/10_explorer.ipynb #61c7ab35
 EXPLORER_MODELS = {              # what the model selector shows -> a reference model of `REFERENCE_MODELS`
     'baseline': 'outliers-none', # the outlier experiment's models (experiments/outliers.ipynb)
     'TWEO': 'outliers-tweo',
@@ -33,7 +33,10 @@ EXPLORER_MODELS = {              # what the model selector shows -> a reference 
     'fm-swin': 'fm-swin',
 }
 
-def load_explorer_model(name:str, folder:str|Path|None=None)->nn.Module:
+# %% ../nbs/10_explorer.ipynb #0c6f5015
+def load_explorer_model(name:str,                   # a key of `EXPLORER_MODELS` (the selector's name, e.g. 'TWEO')
+                        folder:str|Path|None=None,  # the folder of the reference models' files (None: `load_model`'s default, data/)
+                       )->nn.Module:
     "Load the explorer model `name` (a key of `EXPLORER_MODELS`) in eval mode, with its card as `model.card` (`load_model`)."
     if name not in EXPLORER_MODELS:
         raise WorkbenchError(f"unknown explorer model {name!r}; choose one of {list(EXPLORER_MODELS)}, or pass an nn.Module")
@@ -43,7 +46,7 @@ def load_explorer_model(name:str, folder:str|Path|None=None)->nn.Module:
                              f"({', '.join(sorted(REFERENCE_MODELS))}); register it with `register_reference`")
     return load_model(ref, folder=folder)
 
-# %% ../nbs/10_explorer.ipynb #297043d0
+# %% ../nbs/10_explorer.ipynb #82c3f792
 ACTIVATIONS = {   # what the layer selector shows -> suffix of the captured tensor's name ('' is the block itself)
     'qkv input (post-LayerNorm)': 'attn.qkv.input',
     'proj input (attention output)': 'attn.proj.input',
@@ -53,6 +56,18 @@ ACTIVATIONS = {   # what the layer selector shows -> suffix of the captured tens
     'block output (residual stream)': '',
 }
 
+# %% ../nbs/10_explorer.ipynb #cf2e1306
+def _linear_records(names:dict, acts:dict)->dict:
+    "Linear name -> (float weight, float bias or None, float output) for every Linear of `names` whose input `acts` holds."
+    linears = {}
+    for key, t in acts.items():
+        if key.endswith('.input') and isinstance(names.get(key[:-6]), nn.Linear):
+            lin = names[key[:-6]]
+            linears[key[:-6]] = (lin.weight.detach().float(), None if lin.bias is None else lin.bias.detach().float(),
+                                 nn.functional.linear(t.float(), lin.weight.float(), lin.bias))
+    return linears
+
+# %% ../nbs/10_explorer.ipynb #a0ccc8f7
 @dataclass
 class ActivationCache:
     "Float activations, weights and layer outputs of one model on one batch, captured once."
@@ -63,38 +78,53 @@ class ActivationCache:
 
     @classmethod
     @torch.no_grad()
-    def build(cls, model:nn.Module, x:Tensor)->ActivationCache:
+    def build(cls,
+              model:nn.Module,  # a float model with transformer blocks (modules with `attn` and `mlp`)
+              x:Tensor,         # the batch to run it on (the explorer's calibration batch)
+             )->ActivationCache:
+        "Run `model` once on `x`; keep the blocks' activations and every Linear's weight, bias and float output."
         t0 = time.perf_counter()
         acts = capture(model, x, kinds=('block', 'post_ln', 'post_act', 'attn_out', 'probs'))   # not q, k, v
         names = dict(model.named_modules())
         blocks = [n for n, m in names.items() if is_block(m)]
         if not blocks: raise WorkbenchError(f"{type(model).__name__} has no transformer blocks (modules with `attn` and `mlp`)")
-        linears = {}
-        for key, t in acts.items():
-            if key.endswith('.input') and isinstance(names.get(key[:-6]), nn.Linear):
-                lin = names[key[:-6]]
-                linears[key[:-6]] = (lin.weight.detach().float(), None if lin.bias is None else lin.bias.detach().float(),
-                                     nn.functional.linear(t.float(), lin.weight.float(), lin.bias))
+        linears = _linear_records(names, acts)
         return cls(blocks, {k: v.float() for k, v in acts.items()}, linears, time.perf_counter() - t0)
 
-    def tensor(self, block:int, activation:str)->Tensor:
-        "The cached tensor of `activation` (a key of `ACTIVATIONS`) in block number `block`."
-        if activation not in ACTIVATIONS: raise WorkbenchError(f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}")
-        if not 0 <= block < len(self.blocks): raise WorkbenchError(f"block {block} out of range 0..{len(self.blocks) - 1}")
-        suffix = ACTIVATIONS[activation]
-        key = f'{self.blocks[block]}.{suffix}' if suffix else self.blocks[block]
-        if key not in self.acts: raise WorkbenchError(f"this model has no {activation!r} in block {block} (no tensor {key!r})")
-        return self.acts[key]
+# %% ../nbs/10_explorer.ipynb #c9bb0306
+@patch
+def _key(self:ActivationCache, block:int, suffix:str)->str:
+    "The captured tensor's name for `suffix` (a value of `ACTIVATIONS`) in block number `block`."
+    return f'{self.blocks[block]}.{suffix}' if suffix else self.blocks[block]
 
-    def available(self, block:int=0)->list[str]:
-        "The activations this model has in block `block`."
-        return [a for a, s in ACTIVATIONS.items() if (f'{self.blocks[block]}.{s}' if s else self.blocks[block]) in self.acts]
+# %% ../nbs/10_explorer.ipynb #ad1b663b
+@patch
+def tensor(self:ActivationCache,
+           block:int,       # block number, from 0 to `len(blocks) - 1`
+           activation:str,  # a key of `ACTIVATIONS`
+          )->Tensor:
+    "The cached tensor of `activation` (a key of `ACTIVATIONS`) in block number `block`."
+    if activation not in ACTIVATIONS: raise WorkbenchError(f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}")
+    if not 0 <= block < len(self.blocks): raise WorkbenchError(f"block {block} out of range 0..{len(self.blocks) - 1}")
+    key = self._key(block, ACTIVATIONS[activation])
+    if key not in self.acts: raise WorkbenchError(f"this model has no {activation!r} in block {block} (no tensor {key!r})")
+    return self.acts[key]
 
-    def block_peaks(self)->list[float]:
-        "Peak |x| of each block's output (the residual stream)."
-        return [self.acts[b].abs().max().item() for b in self.blocks]
+# %% ../nbs/10_explorer.ipynb #f15dc3ae
+@patch
+def available(self:ActivationCache,
+              block:int=0,  # block number
+             )->list[str]:
+    "The activations this model has in block `block`."
+    return [a for a, s in ACTIVATIONS.items() if self._key(block, s) in self.acts]
 
-# %% ../nbs/10_explorer.ipynb #caada682
+# %% ../nbs/10_explorer.ipynb #56d13d17
+@patch
+def block_peaks(self:ActivationCache)->list[float]:
+    "Peak |x| of each block's output (the residual stream)."
+    return [self.acts[b].abs().max().item() for b in self.blocks]
+
+# %% ../nbs/10_explorer.ipynb #fb292029
 ACT_GRANULARITIES = ('tensor', 'channel', 'token')   # what the granularity control offers for activations
 SLOW_FORMATS = ('twinlog',)   # its calibration searches ρ by MSE over every tensor: seconds per change, not for sliders
 ONLY_FOR = {'tanq': ('probs',), 'lsq+': ('act', 'probs'), 'noisy': ('act', 'probs'),   # other slots keep 'int'
@@ -113,12 +143,11 @@ def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='t
         a = dataclasses.replace(a, granularity='token', dynamic=True, estimator='minmax')
     return dict(weight=w, act=a, probs=p)
 
-from .formats import NoisyQuantizer
+# %% ../nbs/10_explorer.ipynb #175f2bfa
 _PLAIN_CALIBRATE = (UniformQuantizer.calibrate, NoisyQuantizer.calibrate)   # calibrate() only feeds the observer
 
-def fake_quantize_spec(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|None=None, key=None)->Tensor:
-    "Calibrate a fresh quantizer for `spec` on `x` and return `x` fake-quantized (`ranges`: reuse observed ranges by `key`)."
-    q = make_quantizer(spec, 'weight' if kind == 'weight' else 'act')
+def _calibrate(q:nn.Module, x:Tensor, spec:QuantSpec, kind:str, ranges:dict|None, key):
+    "Calibrate quantizer `q` (made for `spec`) on `x`, reusing the range observed for `key` at another bit width."
     # a min/max or percentile range does not depend on the bit width: keep the observer, skip the slow percentile
     reusable = (ranges is not None and key is not None and kind != 'weight' and not spec.dynamic
                 and spec.estimator in ('minmax', 'percentile') and type(q).calibrate in _PLAIN_CALIBRATE)
@@ -132,29 +161,51 @@ def fake_quantize_spec(x:Tensor, spec:QuantSpec, kind:str='act', ranges:dict|Non
         q.calibrate(x)
         if reusable: ranges[rkey] = {k: getattr(q, k) for k in ('observer', '_stat_shape', '_channels') if hasattr(q, k)}
         q.finish_calibration()
+
+# %% ../nbs/10_explorer.ipynb #6fa27a32
+def fake_quantize_spec(x:Tensor,               # the tensor to quantize
+                       spec:QuantSpec,         # its format, bits, granularity and range estimator
+                       kind:str='act',         # 'weight': a weight quantizer, calibrated on the weight; anything else: an activation
+                       ranges:dict|None=None,  # memo of observed ranges, reused when only the bits change (None: no reuse)
+                       key=None,               # what `x` is, its key in `ranges` (None: no reuse)
+                      )->Tensor:
+    "Calibrate a fresh quantizer for `spec` on `x` and return `x` fake-quantized (`ranges`: reuse observed ranges by `key`)."
+    q = make_quantizer(spec, 'weight' if kind == 'weight' else 'act')
+    _calibrate(q, x, spec, kind, ranges, key)
     q.eval()
     with torch.no_grad(): return q(x)
 
-# %% ../nbs/10_explorer.ipynb #1e3c2fc0
-def layer_sqnr(cache:ActivationCache, specs:dict, memo:dict|None=None)->dict[str, float]:
+# %% ../nbs/10_explorer.ipynb #c880ee03
+def _linear_sqnr(cache:ActivationCache, name:str, specs:dict, memo:dict)->float:
+    "SQNR (dB) of Linear `name`'s output with its cached input and its weight quantized with `specs`."
+    w, b, y = cache.linears[name]
+    key = (id(cache), name, specs['weight'])
+    if key not in memo: memo[key] = fake_quantize_spec(w, specs['weight'], 'weight')
+    xq = fake_quantize_spec(cache.acts[f'{name}.input'], specs['act'], ranges=memo, key=(id(cache), name))
+    return sqnr_db(y, nn.functional.linear(xq, memo[key], b))
+
+# %% ../nbs/10_explorer.ipynb #045dbb58
+def layer_sqnr(cache:ActivationCache,  # the captured model (`ActivationCache.build`)
+               specs:dict,             # the 'weight', 'act' and 'probs' specs (`explorer_specs`)
+               memo:dict|None=None,    # quantized weights and observed ranges, reused across calls (None: a fresh one)
+              )->dict[str, float]:
     "SQNR (dB) of every Linear's output with quantized input and weight, and of every block's quantized softmax."
-    out, memo = {}, {} if memo is None else memo   # memo: quantized weights and observed ranges, reused across calls
-    for name, (w, b, y) in cache.linears.items():
-        key = (id(cache), name, specs['weight'])
-        if key not in memo: memo[key] = fake_quantize_spec(w, specs['weight'], 'weight')
-        xq = fake_quantize_spec(cache.acts[f'{name}.input'], specs['act'], ranges=memo, key=(id(cache), name))
-        out[name] = sqnr_db(y, nn.functional.linear(xq, memo[key], b))
+    out, memo = {}, {} if memo is None else memo
+    for name in cache.linears:
+        out[name] = _linear_sqnr(cache, name, specs, memo)
         probs = name.rsplit('.', 1)[0] + '.probs'
         if name.endswith('attn.qkv') and probs in cache.acts:
             pq = fake_quantize_spec(cache.acts[probs], specs['probs'], ranges=memo, key=(id(cache), probs))
             out[probs] = sqnr_db(cache.acts[probs], pq)
     return out
 
-# %% ../nbs/10_explorer.ipynb #b68cc76f
-def explorer_config(specs:dict)->QuantConfig:
+# %% ../nbs/10_explorer.ipynb #0fa3559e
+def explorer_config(specs:dict,  # the 'weight', 'act' and 'probs' specs (`explorer_specs`)
+                   )->QuantConfig:
     "A `QuantConfig` with the explorer's specs: weights, Linear inputs and attention operands, softmax."
     return QuantConfig(weight=specs['weight'], input=specs['act'], matmul=specs['act'], probs=specs['probs'])
 
+# %% ../nbs/10_explorer.ipynb #4d7fb88f
 @torch.no_grad()
 def _linear_outputs(model:nn.Module, x:Tensor, names:list[str])->dict[str, Tensor]:
     mods, out, hs = dict(model.named_modules()), {}, []
@@ -167,23 +218,17 @@ def _linear_outputs(model:nn.Module, x:Tensor, names:list[str])->dict[str, Tenso
         for h in hs: h.remove()
     return out
 
-def method_report(model:nn.Module, method:str, specs:dict, calib_x:Tensor, eval_data, cache:ActivationCache,
-                  train_limit:int=2048, progress=None, cancelled=lambda: False,
-                  train_data:Dataset|None=None)->dict|None: # for methods that train (QAT, GPLQ); default Fashion-MNIST's training split
-    "Quantize a copy of `model` with `METHODS[method]`, then in-model layer SQNR and top-1 on `eval_data` (x, y)."
-    fn = METHODS[method]
-    progress = progress or (lambda frac, what: None)
-    if cancelled(): return None
-    qmodel = copy.deepcopy(model)
-    opts, params = {}, inspect.signature(fn).parameters
-    if 'train_data' in params: opts.update(train_data=train_data if train_data is not None else fashion_mnist('train'), limit=train_limit, epochs=1)
-    progress(0.05, f'{method}: calibrating')
-    fn(qmodel, explorer_config(specs), calib_x, **opts)
-    if cancelled(): return None
-    progress(0.4, f'{method}: in-model SQNR')
-    names = list(cache.linears)
-    q_out = _linear_outputs(qmodel, calib_x, names)
-    sqnr = {n: sqnr_db(cache.linears[n][2], q_out[n]) for n in names if n in q_out}
+# %% ../nbs/10_explorer.ipynb #428f2e81
+def _method_options(fn, train_data:Dataset|None, train_limit:int)->dict:
+    "Keyword arguments for the method `fn` (a `METHODS` entry): training data, image budget and one epoch if it trains, else none."
+    trains = getattr(fn, 'trains', None)   # a method config class (`register_method`) says whether it trains
+    if trains is None: trains = 'train_data' in inspect.signature(fn).parameters   # a plain pipeline function
+    if not trains: return {}
+    return dict(train_data=train_data if train_data is not None else fashion_mnist('train'), limit=train_limit, epochs=1)
+
+# %% ../nbs/10_explorer.ipynb #d5c4c954
+def _top1_correct(qmodel:nn.Module, eval_data, method:str, progress, cancelled)->int|None:
+    "How many images of `eval_data` (x, y) `qmodel` classifies correctly; None when `cancelled()` turns true in between."
     x, y = eval_data
     x_device = next(qmodel.parameters()).device
     correct, n_done = 0, 0
@@ -192,45 +237,115 @@ def method_report(model:nn.Module, method:str, specs:dict, calib_x:Tensor, eval_
         with torch.no_grad(): correct += (qmodel(xb.to(x_device)).argmax(-1).cpu() == yb.cpu()).sum().item()
         n_done += len(yb)
         progress(0.4 + 0.6 * n_done / len(y), f'{method}: top-1 on {n_done}/{len(y)} images')
+    return correct
+
+# %% ../nbs/10_explorer.ipynb #4a930914
+def method_report(model:nn.Module,               # the float model (left as it is: a copy is quantized)
+                  method:str,                    # a key of `METHODS`
+                  specs:dict,                    # the 'weight', 'act' and 'probs' specs (`explorer_specs`)
+                  calib_x:Tensor,                # the calibration batch
+                  eval_data,                     # (x, y): evaluation images and labels
+                  cache:ActivationCache,         # `model`'s captured float activations (the in-model SQNR's reference)
+                  train_limit:int=2048,          # images that the methods that train see (one epoch)
+                  progress=None,                 # called as `progress(fraction, what)` after each step (None: silent)
+                  cancelled=lambda: False,       # asked between steps; True stops the run, which returns None
+                  train_data:Dataset|None=None,  # for methods that train (QAT, GPLQ); default Fashion-MNIST's training split
+                 )->dict|None:
+    "Quantize a copy of `model` with `METHODS[method]`, then in-model layer SQNR and top-1 on `eval_data` (x, y)."
+    fn = METHODS[method]
+    progress = progress or (lambda frac, what: None)
+    if cancelled(): return None
+    qmodel = copy.deepcopy(model)
+    opts = _method_options(fn, train_data, train_limit)
+    progress(0.05, f'{method}: calibrating')
+    fn(qmodel, explorer_config(specs), calib_x, **opts)
+    if cancelled(): return None
+    progress(0.4, f'{method}: in-model SQNR')
+    names = list(cache.linears)
+    q_out = _linear_outputs(qmodel, calib_x, names)
+    sqnr = {n: sqnr_db(cache.linears[n][2], q_out[n]) for n in names if n in q_out}
+    correct = _top1_correct(qmodel, eval_data, method, progress, cancelled)
+    if correct is None: return None
+    y = eval_data[1]
     return dict(sqnr=sqnr, top1=100 * correct / len(y), n=len(y))
 
-# %% ../nbs/10_explorer.ipynb #1ea5053d
+# %% ../nbs/10_explorer.ipynb #94e93554
 _COLORS = dict(normal='#4C78A8', outlier='#E45756', grid='#F58518', ref='#9D9D9D', model='#54A24B')
 
-def _bokeh_figures(width:int=460, height:int=240):
-    from bokeh.models import ColumnDataSource, FactorRange, Range1d
-    from bokeh.plotting import figure
-    S = {k: ColumnDataSource(data=v, name=k) for k, v in dict(
+# %% ../nbs/10_explorer.ipynb #a87e164d
+def _bokeh_sources()->dict:
+    "An empty `ColumnDataSource` for each plotted series, by name."
+    from bokeh.models import ColumnDataSource
+    return {k: ColumnDataSource(data=v, name=k) for k, v in dict(
         channels=dict(x=[], top=[], color=[]), threshold=dict(x=[], y=[]),
         peaks=dict(x=[], y=[]), peaks_ref=dict(x=[], y=[]), selected=dict(x=[], y=[]),
         hist=dict(left=[], right=[], top=[]), grid=dict(x0=[], y0=[], x1=[], y1=[]),
         sqnr=dict(layer=[], sqnr=[], color=[]), sqnr_model=dict(layer=[], sqnr=[]),
         top1=dict(config=[], top1=[], color=[], label=[])).items()}
-    f = {}
-    f['channels'] = p = figure(title='per-channel max |x|', width=width, height=height, x_axis_label='channel', tools='hover,reset,box_zoom')
+
+# %% ../nbs/10_explorer.ipynb #4afac813
+def _channels_figure(S:dict, width:int, height:int):
+    "Per-channel max |x| of the selected activation, and the outlier threshold."
+    from bokeh.plotting import figure
+    p = figure(title='per-channel max |x|', width=width, height=height, x_axis_label='channel', tools='hover,reset,box_zoom')
     p.vbar(x='x', top='top', width=0.9, color='color', source=S['channels'])
     p.line('x', 'y', source=S['threshold'], line_dash='dashed', color=_COLORS['outlier'])
-    f['peaks'] = p = figure(title='peak |x| per block (residual stream)', width=width, height=height, x_axis_label='block', tools='hover,reset')
+    return p
+
+# %% ../nbs/10_explorer.ipynb #6b7de656
+def _peaks_figure(S:dict, width:int, height:int):
+    "Peak |x| of each block's output, the reference model's, and the selected block."
+    from bokeh.plotting import figure
+    p = figure(title='peak |x| per block (residual stream)', width=width, height=height, x_axis_label='block', tools='hover,reset')
     p.line('x', 'y', source=S['peaks_ref'], color=_COLORS['ref'], line_dash='dotted', line_width=2)
     p.line('x', 'y', source=S['peaks'], color=_COLORS['normal'], line_width=2)
     p.scatter('x', 'y', source=S['peaks'], color=_COLORS['normal'], size=7)
     p.scatter('x', 'y', source=S['selected'], size=16, fill_alpha=0, line_color=_COLORS['outlier'], line_width=2)
-    f['hist'] = p = figure(title='histogram and quantization grid', width=width, height=height, y_axis_type='log', x_axis_label='value', tools='reset,box_zoom,xwheel_zoom')
+    return p
+
+# %% ../nbs/10_explorer.ipynb #a583931c
+def _hist_figure(S:dict, width:int, height:int):
+    "Histogram of the selected activation and the grid levels in use."
+    from bokeh.plotting import figure
+    p = figure(title='histogram and quantization grid', width=width, height=height, y_axis_type='log', x_axis_label='value',
+               tools='reset,box_zoom,xwheel_zoom')
     p.quad(left='left', right='right', top='top', bottom=0.5, source=S['hist'], color=_COLORS['normal'], alpha=0.7)
     p.segment('x0', 'y0', 'x1', 'y1', source=S['grid'], color=_COLORS['grid'], alpha=0.8)
-    f['sqnr'] = p = figure(title='layer SQNR (dB): bars alone, dots in the quantized model', width=width, height=height,
-                           x_range=FactorRange(), tools='hover,reset')
+    return p
+
+# %% ../nbs/10_explorer.ipynb #4bd62e54
+def _sqnr_figure(S:dict, width:int, height:int):
+    "Per-layer SQNR: bars for each layer alone, dots inside the model quantized by the method."
+    from bokeh.models import FactorRange
+    from bokeh.plotting import figure
+    p = figure(title='layer SQNR (dB): bars alone, dots in the quantized model', width=width, height=height,
+               x_range=FactorRange(), tools='hover,reset')
     p.vbar(x='layer', top='sqnr', width=0.8, color='color', source=S['sqnr'])
     p.scatter('layer', 'sqnr', source=S['sqnr_model'], size=6, color=_COLORS['model'])
     p.xaxis.major_label_orientation = 1.2
-    f['top1'] = p = figure(title='top-1 (%) on the evaluation subset', width=width, height=height,
-                           y_range=FactorRange(), x_range=Range1d(0, 100), tools='hover,reset')
+    return p
+
+# %% ../nbs/10_explorer.ipynb #1e061fb4
+def _top1_figure(S:dict, width:int, height:int):
+    "Top-1 (%) of FP32 and of each configuration evaluated so far."
+    from bokeh.models import FactorRange, Range1d
+    from bokeh.plotting import figure
+    p = figure(title='top-1 (%) on the evaluation subset', width=width, height=height,
+               y_range=FactorRange(), x_range=Range1d(0, 100), tools='hover,reset')
     p.hbar(y='config', right='top1', left=0, height=0.7, color='color', source=S['top1'])
     p.text(x='top1', y='config', text='label', source=S['top1'], x_offset=-4, text_align='right', text_baseline='middle',
            text_color='white', text_font_size='9pt')
+    return p
+
+# %% ../nbs/10_explorer.ipynb #346bd910
+def _bokeh_figures(width:int=460, height:int=240):
+    "The plots' data sources and the five figures drawing them, each by name."
+    S = _bokeh_sources()
+    f = dict(channels=_channels_figure(S, width, height), peaks=_peaks_figure(S, width, height),
+             hist=_hist_figure(S, width, height), sqnr=_sqnr_figure(S, width, height), top1=_top1_figure(S, width, height))
     return S, f
 
-# %% ../nbs/10_explorer.ipynb #280e4f82
+# %% ../nbs/10_explorer.ipynb #e4e2cc5d
 class Explorer:
     "Widgets and live plots to explore what quantization does to a model's activations, layers and accuracy."
     def __init__(self,
@@ -241,53 +356,77 @@ class Explorer:
                  n_eval:int=1000,                 # evaluation subset for top-1
                  auto_eval:bool=True,             # re-run the method and top-1 in the background after each change
                  outlier_ratio:float=4.0,         # a channel is an outlier above this × the median channel peak
-                 seed:int=0,
+                 seed:int=0,                      # seeds torch's RNG, and picks the default calibration batch
                  train_data=None):                # training data of the methods that train (QAT, GPLQ); default FM train
-        import ipywidgets as W
         self.outlier_ratio, self.auto_eval, self.seed, self.train_data = outlier_ratio, auto_eval, seed, train_data
         torch.manual_seed(seed)
-        if data is None: data = fashion_mnist('test')
-        x, y = next(batches(data, min(n_eval, len(data)))) if isinstance(data, Dataset) else (data[0][:n_eval], data[1][:n_eval])
-        self.eval_data = (x, y)
+        self.eval_data = _eval_subset(data, n_eval)
         self.calib = calib if calib is not None else calibration_set(n_calib, seed)[0]
         self.models, self.caches, self.fp32, self.history = {}, {}, {}, {}
         self._wcache, self._sqnr, self._lock, self._gen, self._thread, self._pending = {}, {}, threading.RLock(), 0, None, None
         self.latencies, self.error = [], None
-        if isinstance(model, nn.Module): self.models['custom'] = model.eval(); names = ['custom', *EXPLORER_MODELS]
-        else:
-            if model not in EXPLORER_MODELS: load_explorer_model(model)   # raises the clear error
-            names = list(EXPLORER_MODELS)
-        start = 'custom' if isinstance(model, nn.Module) else model
-        methods = list(METHODS)
-        formats = [f for f in FORMATS if f in QUANTIZERS and f not in SLOW_FORMATS]
-        style, lay = {'description_width': '90px'}, W.Layout(width='260px')
-        self.controls = c = dict(
-            model=W.Dropdown(options=names, value=start, description='model', style=style, layout=lay),
-            method=W.Dropdown(options=methods, value='ptq', description='method', style=style, layout=lay),
-            format=W.Dropdown(options=formats, value='int', description='format', style=style, layout=lay),
-            w_bits=W.IntSlider(value=8, min=2, max=8, description='weight bits', style=style, layout=lay),
-            a_bits=W.IntSlider(value=8, min=2, max=8, description='act. bits', style=style, layout=lay),
-            granularity=W.Dropdown(options=ACT_GRANULARITIES, value='tensor', description='act. gran.', style=style, layout=lay),
-            block=W.IntSlider(value=0, min=0, max=0, description='block', style=style, layout=lay),
-            layer=W.Dropdown(options=list(ACTIVATIONS), value='block output (residual stream)', description='activation',
-                             style=style, layout=W.Layout(width='340px')),
-        )
-        self.status = W.HTML(value='')
-        self.progress = W.FloatProgress(value=0, min=0, max=1, layout=W.Layout(width='200px'))
-        self.progress_label = W.Label(value='idle')
-        self.eval_button = W.Button(description='evaluate now', icon='play', layout=W.Layout(width='140px'))
-        self.eval_button.on_click(lambda _: self.evaluate())
+        names, start = self._model_names(model)
+        self.controls = _controls(names, start)
+        self._status_widgets()
         self.sources, self.figures = _bokeh_figures()
         self._peaks_ref = None
         self._load_model(start)
-        for k, w in c.items(): w.observe(self._on_change, names='value')
+        for k, w in self.controls.items(): w.observe(self._on_change, names='value')
         self._update_fast(); self._schedule_slow()
 
-    # --- model and cache -----------------------------------------------------------------------
+# %% ../nbs/10_explorer.ipynb #8fde7c08
+def _eval_subset(data, n_eval:int)->tuple[Tensor, Tensor]:
+    "(x, y) of the first `n_eval` items of `data`: a Dataset of (image, label), an (x, y) pair, or None (Fashion-MNIST test)."
+    if data is None: data = fashion_mnist('test')
+    x, y = next(batches(data, min(n_eval, len(data)))) if isinstance(data, Dataset) else (data[0][:n_eval], data[1][:n_eval])
+    return (x, y)
 
-# %% ../nbs/10_explorer.ipynb #57f09d1b
+# %% ../nbs/10_explorer.ipynb #a28d13ce
 @patch
-def model(self:Explorer, name:str)->nn.Module:
+def _model_names(self:Explorer, model:str|nn.Module)->tuple[list[str], str]:
+    "The model selector's options and the model shown first; a model passed in is kept as 'custom'."
+    if isinstance(model, nn.Module): self.models['custom'] = model.eval(); names = ['custom', *EXPLORER_MODELS]
+    else:
+        if model not in EXPLORER_MODELS: load_explorer_model(model)   # raises the clear error
+        names = list(EXPLORER_MODELS)
+    start = 'custom' if isinstance(model, nn.Module) else model
+    return names, start
+
+# %% ../nbs/10_explorer.ipynb #7d624612
+def _controls(names:list[str], start:str)->dict:
+    "The control widgets by name, with model `start` selected among `names`."
+    import ipywidgets as W
+    methods = list(METHODS)
+    formats = [f for f in FORMATS if f in QUANTIZERS and f not in SLOW_FORMATS]
+    style, lay = {'description_width': '90px'}, W.Layout(width='260px')
+    return dict(
+        model=W.Dropdown(options=names, value=start, description='model', style=style, layout=lay),
+        method=W.Dropdown(options=methods, value='ptq', description='method', style=style, layout=lay),
+        format=W.Dropdown(options=formats, value='int', description='format', style=style, layout=lay),
+        w_bits=W.IntSlider(value=8, min=2, max=8, description='weight bits', style=style, layout=lay),
+        a_bits=W.IntSlider(value=8, min=2, max=8, description='act. bits', style=style, layout=lay),
+        granularity=W.Dropdown(options=ACT_GRANULARITIES, value='tensor', description='act. gran.', style=style, layout=lay),
+        block=W.IntSlider(value=0, min=0, max=0, description='block', style=style, layout=lay),
+        layer=W.Dropdown(options=list(ACTIVATIONS), value='block output (residual stream)', description='activation',
+                         style=style, layout=W.Layout(width='340px')),
+    )
+
+# %% ../nbs/10_explorer.ipynb #96c87ebb
+@patch
+def _status_widgets(self:Explorer):
+    "The status line, the progress bar and its label, and the 'evaluate now' button."
+    import ipywidgets as W
+    self.status = W.HTML(value='')
+    self.progress = W.FloatProgress(value=0, min=0, max=1, layout=W.Layout(width='200px'))
+    self.progress_label = W.Label(value='idle')
+    self.eval_button = W.Button(description='evaluate now', icon='play', layout=W.Layout(width='140px'))
+    self.eval_button.on_click(lambda _: self.evaluate())
+
+# %% ../nbs/10_explorer.ipynb #66fe6ce0
+@patch
+def model(self:Explorer,
+          name:str,  # a name of `EXPLORER_MODELS`, or 'custom' for the model passed in
+         )->nn.Module:
     "The float model `name` (a name of `EXPLORER_MODELS`, or 'custom' for the one passed in), loaded on first use."
     if name not in self.models: self.models[name] = load_explorer_model(name)
     return self.models[name]
@@ -345,68 +484,90 @@ def _invalidate(self:Explorer):
         self._gen += 1
         self.sources['sqnr_model'].data = dict(layer=[], sqnr=[])
 
-# --- fast path: cached tensors only ---------------------------------------------------------
-
-# %% ../nbs/10_explorer.ipynb #49c2cbbe
+# %% ../nbs/10_explorer.ipynb #4bd77a3d
 @patch
-def _update_fast(self:Explorer):
-    t0 = time.perf_counter()
-    c, S = self.controls, self.sources
-    try: specs = self.specs
-    except Exception as e:
-        self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
-    try:
-        cache, block, act = self.cache, c['block'].value, c['layer'].value
-        x = cache.tensor(block, act)
-        spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
-        xq = fake_quantize_spec(x, spec, ranges=self._wcache, key=(id(cache), block, act))
-        skey = (id(cache), *specs.values())
-        if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
-        sq = self._sqnr[skey]
-    except Exception as e:
-        self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
-    self.error = None
+def _quantize_view(self:Explorer, specs:dict)->tuple:
+    "The selected activation, quantized with `specs`, and every layer's SQNR: (cache, block, activation, x, spec, xq, SQNRs)."
+    cache, block, act = self.cache, self.controls['block'].value, self.controls['layer'].value
+    x = cache.tensor(block, act)
+    spec = specs['probs'] if act == 'softmax probabilities' else specs['act']
+    xq = fake_quantize_spec(x, spec, ranges=self._wcache, key=(id(cache), block, act))
+    skey = (id(cache), *specs.values())
+    if skey not in self._sqnr: self._sqnr[skey] = layer_sqnr(cache, specs, self._wcache)
+    return cache, block, act, x, spec, xq, self._sqnr[skey]
+
+# %% ../nbs/10_explorer.ipynb #f2be3ef1
+@patch
+def _draw_activation(self:Explorer, x:Tensor, xq:Tensor, spec:QuantSpec, block:int)->tuple[int, Tensor]:
+    "Channel peaks, histogram and grid of the selected activation `x` (`xq`: quantized with `spec`); (outliers, grid levels)."
     peaks, outl, thr = channel_peaks(x, self.outlier_ratio)
     edges, counts = histogram(x)
     levels = grid_levels(xq)
     ymax = max(counts.max().item(), 1.0)
-    block_peaks = cache.block_peaks()
+    S, keep, lv = self.sources, counts > 0, levels.tolist()
+    S['channels'].data = dict(x=list(range(len(peaks))), top=peaks.tolist(),
+                              color=[_COLORS['outlier'] if o else _COLORS['normal'] for o in outl.tolist()])
+    S['threshold'].data = dict(x=[-0.5, len(peaks) - 0.5], y=[thr, thr])
+    S['hist'].data = dict(left=edges[:-1][keep].tolist(), right=edges[1:][keep].tolist(), top=counts[keep].tolist())
+    S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv))
+    self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
+    n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
+    self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
+    return int(outl.sum()), levels
+
+# %% ../nbs/10_explorer.ipynb #7bea0ca4
+@patch
+def _draw_peaks(self:Explorer, cache:ActivationCache, block:int):
+    "Each block's peak |x| for the current model, the selected block, and the first model's peaks (when another is shown)."
+    S, block_peaks = self.sources, cache.block_peaks()
+    S['peaks'].data = dict(x=list(range(len(block_peaks))), y=block_peaks)
+    S['selected'].data = dict(x=[block], y=[block_peaks[block]])
+    ref_name, ref = self._peaks_ref
+    S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != self.controls['model'].value else dict(x=[], y=[])
+
+# %% ../nbs/10_explorer.ipynb #8962d240
+@patch
+def _draw_layer_sqnr(self:Explorer, sq:dict):
+    "The bars of each layer's SQNR alone (`layer_sqnr`'s result `sq`); softmax bars in the grid colour."
+    layers = list(sq)
+    short = [_short(n) for n in layers]
+    if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
+    self.sources['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
+                                     color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
+
+# %% ../nbs/10_explorer.ipynb #ef2d638e
+@patch
+def _update_fast(self:Explorer):
+    "Quantize the selected activation and every layer again and redraw the fast plots (bad settings: status line only)."
+    t0 = time.perf_counter()
+    c = self.controls
+    try: specs = self.specs
+    except Exception as e:
+        self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
+    try: cache, block, act, x, spec, xq, sq = self._quantize_view(specs)
+    except Exception as e:
+        self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
+    self.error = None
     with self._lock:
-        S['channels'].data = dict(x=list(range(len(peaks))), top=peaks.tolist(),
-                                  color=[_COLORS['outlier'] if o else _COLORS['normal'] for o in outl.tolist()])
-        S['threshold'].data = dict(x=[-0.5, len(peaks) - 0.5], y=[thr, thr])
-        keep = counts > 0
-        S['hist'].data = dict(left=edges[:-1][keep].tolist(), right=edges[1:][keep].tolist(), top=counts[keep].tolist())
-        lv = levels.tolist()
-        S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv))
-        S['peaks'].data = dict(x=list(range(len(block_peaks))), y=block_peaks)
-        S['selected'].data = dict(x=[block], y=[block_peaks[block]])
-        ref_name, ref = self._peaks_ref
-        S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != c['model'].value else dict(x=[], y=[])
-        layers = list(sq)
-        short = [_short(n) for n in layers]
-        if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
-        S['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
-                              color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
-        self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
-        n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
-        self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
+        n_outliers, levels = self._draw_activation(x, xq, spec, block)
+        self._draw_peaks(cache, block)
+        self._draw_layer_sqnr(sq)
     self.layer_sqnr, self.levels = sq, levels
     ms = 1e3 * (time.perf_counter() - t0)
     self.latencies.append(ms)
     self._set_status(f'{c["model"].value} · {_config_label(c)} · block {block} · {act}: '
-                     f'{int(outl.sum())} outlier channel(s), {len(lv)} grid levels in use · updated in {ms:.0f} ms')
-
-# --- slow path: method pipeline and top-1, in a background thread ----------------------------------------
+                     f'{n_outliers} outlier channel(s), {len(levels)} grid levels in use · updated in {ms:.0f} ms')
 
 # %% ../nbs/10_explorer.ipynb #f7fa6238
 @patch
 def _schedule_slow(self:Explorer):
     if self.auto_eval: self.evaluate(wait=False)
 
-# %% ../nbs/10_explorer.ipynb #5ad81710
+# %% ../nbs/10_explorer.ipynb #27cdd6d2
 @patch
-def evaluate(self:Explorer, wait:bool=False):
+def evaluate(self:Explorer,
+             wait:bool=False,  # run in the foreground and return when done (and raise the settings' error, if any)
+            ):
     "Quantize a copy of the model with the selected method and measure top-1 (in the background unless `wait`)."
     if self.error is not None:   # the status line already says what is wrong with the settings
         self._invalidate()
@@ -418,11 +579,17 @@ def evaluate(self:Explorer, wait:bool=False):
         job = dict(gen=self._gen, name=c['model'].value, method=c['method'].value, specs=self.specs,
                    label=_config_label(c), cache=self.cache)
     if wait: self._run(job); return self
+    self._queue(job)
+    return self
+
+# %% ../nbs/10_explorer.ipynb #3997c75e
+@patch
+def _queue(self:Explorer, job:dict):
+    "Hand `job` to the background worker, starting it if none runs; a newer request replaces a waiting one."
     with self._lock:   # one worker; a newer request replaces a waiting one
         self._pending = job
         if self._thread is None:
             self._thread = threading.Thread(target=self._worker, daemon=True); self._thread.start()
-    return self
 
 # %% ../nbs/10_explorer.ipynb #ddf53b54
 @patch
@@ -433,9 +600,10 @@ def _worker(self:Explorer):
             if job is None: self._thread = None; return
         self._run(job)
 
-# %% ../nbs/10_explorer.ipynb #b2cb6e50
+# %% ../nbs/10_explorer.ipynb #1c7022da
 @patch
 def _run(self:Explorer, job:dict):
+    "Run one evaluation `job`; its results reach the plots only if the settings are still the job's."
     gen, name, method, label = job['gen'], job['name'], job['method'], job['label']
     current = lambda: gen == self._gen
     def progress(frac, what):
@@ -454,32 +622,43 @@ def _run(self:Explorer, job:dict):
     if rep is None: return
     with self._lock:
         if not current(): return   # the settings changed while it ran
-        self.history[(name, label)] = rep['top1']
-        S = self.sources
-        S['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
-        rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
-            (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
-            for (n, l), v in list(self.history.items())[-8:]]
-        factors = [r[0] for r in rows][::-1]
-        if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
-        S['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
-                              label=[f'{r[1]:.2f}' for r in rows])
-        lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
-        self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
-        self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
-        self.last_report = rep
-        self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
+        self._show_report(name, label, rep)
 
-# %% ../nbs/10_explorer.ipynb #bc443549
+# %% ../nbs/10_explorer.ipynb #bb7eabd0
 @patch
-def wait(self:Explorer, timeout:float|None=None):
+def _show_report(self:Explorer, name:str, label:str, rep:dict):
+    "Show `method_report`'s `rep` for model `name` at the settings `label`: in-model SQNR dots, top-1 bars, progress."
+    self.history[(name, label)] = rep['top1']
+    self.sources['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
+    self._draw_top1(name, label)
+    self.last_report = rep
+    self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
+
+# %% ../nbs/10_explorer.ipynb #7af54726
+@patch
+def _draw_top1(self:Explorer, name:str, label:str):
+    "Top-1 bars: model `name` in FP32, then the last 8 configurations evaluated (`label`, the current one, in green)."
+    rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
+        (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
+        for (n, l), v in list(self.history.items())[-8:]]
+    factors = [r[0] for r in rows][::-1]
+    if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
+    self.sources['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
+                                     label=[f'{r[1]:.2f}' for r in rows])
+    lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
+    self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
+    self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
+
+# %% ../nbs/10_explorer.ipynb #b23ce753
+@patch
+def wait(self:Explorer,
+         timeout:float|None=None,  # seconds to wait at most (None: until the work is done)
+        ):
     "Wait for the background work to finish (for scripts and tests)."
     end = None if timeout is None else time.monotonic() + timeout
     while (t := self._thread) is not None and (end is None or time.monotonic() < end):
         t.join(None if end is None else max(0.0, end - time.monotonic()))
     return self
-
-# --- display ----------------------------------------------------------------------------------
 
 # %% ../nbs/10_explorer.ipynb #b8fa6521
 @patch(as_prop=True)
@@ -505,18 +684,20 @@ def _ipython_display_(self:Explorer):
     load_bokehjs()
     display(self.widget)
 
-# %% ../nbs/10_explorer.ipynb #1e7a4280
+# %% ../nbs/10_explorer.ipynb #e8aebfa4
 def _short(name:str)->str:
     "blocks.3.attn.qkv -> b3.qkv; layers.0.blocks.1.mlp.fc2 -> s0b1.fc2"
     p = name.split('.')
     if p[0] == 'layers' and 'blocks' in p: return f's{p[1]}b{p[3]}.{p[-1]}'
     return f'b{p[1]}.{p[-1]}' if p[0] == 'blocks' else name
 
+# %% ../nbs/10_explorer.ipynb #504e97d1
 def _config_label(c)->str:
     fmt = c['format'].value
     w, a = FIXED_BITS.get(fmt, c['w_bits'].value), FIXED_BITS.get(fmt, c['a_bits'].value)
     return f"{c['method'].value} W{w}A{a} {fmt} {c['granularity'].value}"
 
+# %% ../nbs/10_explorer.ipynb #bbf622ad
 _BOKEHJS_LOADED = False
 def load_bokehjs():
     "Put BokehJS into the notebook page once, inline (no CDN: works offline)."

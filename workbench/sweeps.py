@@ -19,7 +19,8 @@ __all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'SPEED_MODEL
            'pivot_table', 'pareto_front', 'report', 'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
-NOTEBOOKS = Path(workbench.__file__).resolve().parent.parent / 'nbs'
+from .data import package_folder
+NOTEBOOKS = package_folder('nbs')   # the experiment notebooks are in its experiments/ (repository or installed package)
 
 # %% ../nbs/11_sweeps.ipynb #57a05743
 def grid(**axes, # parameter name -> its values (a list or tuple), or one value
@@ -386,8 +387,9 @@ def headline(out_dir:str|Path='report', # the report folder
 
 # %% ../nbs/11_sweeps.ipynb #ef04caff
 @call_parse
-def headline_cli(out:Param("report folder", str)='report',
-                 eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0):
+def headline_cli(out:Param("report folder", str)='report', # where the table, records and report go
+                 eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0, # a smaller run for smoke tests
+                ):
     "The main job: PTQ of FM-ViT at W8A8/W6A6/W4A8/W4A4 with minmax/percentile/OMSE, table + report folder."
     headline(out, eval_limit)
 
@@ -456,13 +458,14 @@ def compare_methods(out_dir:str|Path='report/methods', # the report folder
 
 # %% ../nbs/11_sweeps.ipynb #8ac627cc
 @call_parse
-def methods_cli(out:Param("report folder", str)='report/methods',
-                eval_limit:Param("evaluate on the first N test images only (0 = all)", int)=0,
-                models:Param("comma-separated `load_model` names: reference models or timm model names", str)='fm-vit,fm-swin',
-                weights:Param("a local weights file for the (single) timm model", str)='',
-                model_kwargs:Param("extra timm.create_model arguments as JSON, e.g. '{\"num_classes\": 100}'", str)='',
-                data:Param("'fashion-mnist' or an ImageNet-style image folder", str)='fashion-mnist',
-                device:Param("'cpu' or 'cuda'", str)='cpu'):
+def methods_cli(out:Param("report folder", str)='report/methods', # where the table, records and report go
+                eval_limit:Param("evaluate on the first N test images only (0 = all)", int)=0, # a smaller run for smoke tests
+                models:Param("comma-separated `load_model` names: reference models or timm model names", str)='fm-vit,fm-swin', # the models compared
+                weights:Param("a local weights file for the (single) timm model", str)='', # one timm model's weights file
+                model_kwargs:Param("extra timm.create_model arguments as JSON, e.g. '{\"num_classes\": 100}'", str)='', # timm arguments as JSON
+                data:Param("'fashion-mnist' or an ImageNet-style image folder", str)='fashion-mnist', # the data spec
+                device:Param("'cpu' or 'cuda'", str)='cpu', # where the models run
+               ):
     "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on any models and data; resumable."
     names = tuple(models.split(','))
     if weights and len(names) > 1: raise SystemExit(f"--weights names one file, but --models names {len(names)} models; run one model at a time")
