@@ -13,16 +13,17 @@ from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, WorkbenchError, METHODS, QUANTIZERS, FORMATS
 from .quantizers import make_quantizer, UniformQuantizer
 from .formats import format_spec, FIXED_BITS, NoisyQuantizer
+from .quantizers import format_info
 from .observe import capture, is_block, sqnr_db, channel_peaks, histogram, grid_levels
 from torch.utils.data import Dataset
 from .models import load_model, load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
 from .data import fashion_mnist, calibration_set, FashionMNIST, batches
-import workbench.methods   # registers the method pipelines in METHODS
+from .quantize import quantize, methods_for
 
 # %% auto #0
-__all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'SLOW_FORMATS', 'ONLY_FOR', 'load_explorer_model',
-           'ActivationCache', 'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config', 'method_report',
-           'Explorer', 'load_bokehjs']
+__all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'load_explorer_model', 'ActivationCache', 'explorer_formats',
+           'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config', 'method_report', 'Explorer',
+           'load_bokehjs']
 
 # %% ../nbs/10_explorer.ipynb #61c7ab35
 EXPLORER_MODELS = {              # what the model selector shows -> a reference model of `REFERENCE_MODELS`
@@ -124,19 +125,26 @@ def block_peaks(self:ActivationCache)->list[float]:
     "Peak |x| of each block's output (the residual stream)."
     return [self.acts[b].abs().max().item() for b in self.blocks]
 
-# %% ../nbs/10_explorer.ipynb #fb292029
+# %% ../nbs/10_explorer.ipynb #0a2aae4c
 ACT_GRANULARITIES = ('tensor', 'channel', 'token')   # what the granularity control offers for activations
-SLOW_FORMATS = ('twinlog',)   # its calibration searches ρ by MSE over every tensor: seconds per change, not for sliders
-ONLY_FOR = {'tanq': ('probs',), 'lsq+': ('act', 'probs'), 'noisy': ('act', 'probs'),   # other slots keep 'int'
-            'mxfp4': ('weight', 'act'), 'nvfp4': ('weight', 'act')}   # blocks of 32/16 values: not across 17 keys
 
-def explorer_specs(fmt:str='int', w_bits:int=8, a_bits:int=8, granularity:str='tensor')->dict[str, QuantSpec]:
-    "Specs for 'weight', 'act' and 'probs' slots from the explorer's controls (fixed-width formats ignore the bits)."
+# %% ../nbs/10_explorer.ipynb #9d7b6c2f
+def explorer_formats()->list[str]:
+    "The formats the explorer's format control offers: every registered format except the slow ones, in registry order."
+    return [f for f in FORMATS if not format_info(f).slow]
+
+# %% ../nbs/10_explorer.ipynb #de7d440e
+def explorer_specs(fmt:str='int',          # the format control: a registered format
+                   w_bits:int=8,           # the weight bits control (formats with fixed bits ignore it)
+                   a_bits:int=8,           # the activation bits control (also the softmax probabilities')
+                   granularity:str='tensor', # the activation granularity control, one of `ACT_GRANULARITIES`
+                  )->dict[str, QuantSpec]:
+    "Specs for 'weight', 'act' and 'probs' slots from the explorer's controls; a slot the format does not serve keeps 'int'."
     if granularity not in ACT_GRANULARITIES:
         raise QuantConfigError(f"activation granularity must be one of {ACT_GRANULARITIES}, got {granularity!r}")
     def spec(kind, bits):
-        f = fmt if kind in ONLY_FOR.get(fmt, (kind,)) else 'int'
-        return format_spec(f, FIXED_BITS.get(f, bits), kind)
+        f = fmt if kind in format_info(fmt).kinds else 'int'
+        return format_spec(f, format_info(f).fixed_bits or bits, kind)
     w, a, p = spec('weight', w_bits), spec('act', a_bits), spec('probs', a_bits)
     if granularity == 'channel' and a.granularity == 'tensor': a = dataclasses.replace(a, granularity='channel', axis=-1)
     elif granularity == 'token' and a.granularity == 'tensor':
@@ -219,12 +227,10 @@ def _linear_outputs(model:nn.Module, x:Tensor, names:list[str])->dict[str, Tenso
     return out
 
 # %% ../nbs/10_explorer.ipynb #428f2e81
-def _method_options(fn, train_data:Dataset|None, train_limit:int)->dict:
-    "Keyword arguments for the method `fn` (a `METHODS` entry): training data, image budget and one epoch if it trains, else none."
-    trains = getattr(fn, 'trains', None)   # a method config class (`register_method`) says whether it trains
-    if trains is None: trains = 'train_data' in inspect.signature(fn).parameters   # a plain pipeline function
-    if not trains: return {}
-    return dict(train_data=train_data if train_data is not None else fashion_mnist('train'), limit=train_limit, epochs=1)
+def _method_options(cls, train_data:Dataset|None, train_limit:int)->tuple[dict, Dataset|None]:
+    "The options of method config class `cls` and its training data: one epoch of `train_limit` images if it trains, else none."
+    if not cls.trains: return {}, None
+    return dict(limit=train_limit, epochs=1), train_data if train_data is not None else fashion_mnist('train')
 
 # %% ../nbs/10_explorer.ipynb #d5c4c954
 def _top1_correct(qmodel:nn.Module, eval_data, method:str, progress, cancelled)->int|None:
@@ -252,13 +258,13 @@ def method_report(model:nn.Module,               # the float model (left as it i
                   train_data:Dataset|None=None,  # for methods that train (QAT, GPLQ); default Fashion-MNIST's training split
                  )->dict|None:
     "Quantize a copy of `model` with `METHODS[method]`, then in-model layer SQNR and top-1 on `eval_data` (x, y)."
-    fn = METHODS[method]
+    cls = METHODS[method]
     progress = progress or (lambda frac, what: None)
     if cancelled(): return None
     qmodel = copy.deepcopy(model)
-    opts = _method_options(fn, train_data, train_limit)
+    options, train = _method_options(cls, train_data, train_limit)
     progress(0.05, f'{method}: calibrating')
-    fn(qmodel, explorer_config(specs), calib_x, **opts)
+    quantize(qmodel, cls(quant=explorer_config(specs), **options), calib_x, train_data=train)
     if cancelled(): return None
     progress(0.4, f'{method}: in-model SQNR')
     names = list(cache.linears)
@@ -396,8 +402,7 @@ def _model_names(self:Explorer, model:str|nn.Module)->tuple[list[str], str]:
 def _controls(names:list[str], start:str)->dict:
     "The control widgets by name, with model `start` selected among `names`."
     import ipywidgets as W
-    methods = list(METHODS)
-    formats = [f for f in FORMATS if f in QUANTIZERS and f not in SLOW_FORMATS]
+    methods, formats = methods_for('vit'), explorer_formats()   # image-classifier methods only; no slow format on a slider
     style, lay = {'description_width': '90px'}, W.Layout(width='260px')
     return dict(
         model=W.Dropdown(options=names, value=start, description='model', style=style, layout=lay),
