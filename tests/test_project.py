@@ -52,3 +52,20 @@ def test_no_import_circles():
     try: order = list(graphlib.TopologicalSorter(deps).static_order())
     except graphlib.CycleError as e: raise AssertionError(f"import circle: {e.args[1]}") from None
     assert order.index('core') < order.index('quantizers') < order.index('quantize') < order.index('methods')
+
+def test_a_plain_install_finds_its_data(tmp_path):
+    "`pip install .` (not editable): the package carries the reference weights and the experiment notebooks, and quantizes."
+    import subprocess, sys, shutil
+    src = tmp_path / 'src'
+    files = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout.decode().split('\0')
+    for f in filter(None, files):   # a copy of the tracked tree, so the build leaves no files in the checkout
+        if (ROOT / f).is_file(): (src / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(ROOT / f, src / f)
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--no-build-isolation', '--target', str(tmp_path / 'site'), str(src)],
+                   check=True, capture_output=True)
+    code = ("import workbench; from workbench.data import package_folder, calibration_set; from workbench.sweeps import NOTEBOOKS; "
+            "from workbench.models import load_model; from workbench.core import QuantConfig; from workbench.quantize import quantize, is_quantized; "
+            "m = load_model('fm-vit'); quantize(m, QuantConfig.wa(8, 8), calibration_set(16, 0)[0]); "
+            "print(workbench.__file__, package_folder('data'), (NOTEBOOKS / 'experiments' / 'ptq.ipynb').exists(), is_quantized(m))")
+    env = dict(__import__('os').environ, PYTHONPATH=str(tmp_path / 'site'))   # the dependencies come from this environment
+    out = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out[0].startswith(str(tmp_path / 'site')) and out[1] == str(tmp_path / 'site' / 'workbench' / '_data') and out[2:] == ['True', 'True'], out
