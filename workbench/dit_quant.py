@@ -10,11 +10,13 @@ from contextlib import contextmanager
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 from diffusers.models.attention_processor import Attention as DiffusersAttention
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, WorkbenchError
 from .quantize import (quantize, dequantize, quantizers, calibration, is_quantized, ATTENTION_WRAPPERS,
                                 _slot, _forward, Undo, MethodConfig, register_method, methods_for)
 from .observe import activation_stats, ActivationStats, channel_peaks, histogram, grid_levels, sqnr_db
+from .quantizers import make_quantizer
 from .dit import sample
 
 # %% auto #0
@@ -25,14 +27,24 @@ __all__ = ['DIT_METHODS', 'QuantDiTAttention', 'recording', 'trajectory_calibrat
            'dit_report']
 
 # %% ../nbs/15_dit_quant.ipynb #9a8d2c62
+def _dit_attention_oddities(attn:DiffusersAttention)->list[str]:
+    "The options of `attn` that `QuantDiTAttention` does not implement (spatial/group norm, residual, norm_cross, scale_qk=False)."
+    odd = [a for a in ('spatial_norm', 'group_norm') if getattr(attn, a, None) is not None]
+    if getattr(attn, 'residual_connection', False): odd.append('residual_connection')
+    if getattr(attn, 'norm_cross', None): odd.append('norm_cross')
+    if not getattr(attn, 'scale_qk', True): odd.append('scale_qk=False')
+    return odd
+
+# %% ../nbs/15_dit_quant.ipynb #d4607846
 class QuantDiTAttention(nn.Module):
     "diffusers `Attention` (no group/spatial norm, no residual) with explicit matmuls and `q`, `k`, `v`, `probs` slots."
-    def __init__(self, attn:DiffusersAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:DiffusersAttention,   # the diffusers attention to wrap
+                 config:QuantConfig,              # gives the spec of each slot, by slot path
+                 name:str='',                     # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,         # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
-        odd = [a for a in ('spatial_norm', 'group_norm') if getattr(attn, a, None) is not None]
-        if getattr(attn, 'residual_connection', False): odd.append('residual_connection')
-        if getattr(attn, 'norm_cross', None): odd.append('norm_cross')
-        if not getattr(attn, 'scale_qk', True): odd.append('scale_qk=False')
+        odd = _dit_attention_oddities(attn)
         if odd: raise QuantConfigError(f"attention {name!r} uses {odd}, which QuantDiTAttention does not implement; keep its "
                                        "matmuls in float with overrides {'*.q': None, '*.k': None, '*.v': None, '*.probs': None}")
         object.__setattr__(self, '_float', attn)   # not a submodule: state-dict keys stay diffusers'
@@ -43,25 +55,39 @@ class QuantDiTAttention(nn.Module):
         for slot in ('q', 'k', 'v', 'probs'):
             setattr(self, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
 
-    def forward(self, hidden_states:Tensor, encoder_hidden_states:Tensor|None=None, attention_mask:Tensor|None=None, **kwargs)->Tensor:
-        if attention_mask is not None: raise NotImplementedError("QuantDiTAttention does not take an attention mask (a DiT passes none)")
-        if kwargs: raise NotImplementedError(f"QuantDiTAttention does not take {sorted(kwargs)}")
-        if hidden_states.ndim != 3: raise NotImplementedError(f"QuantDiTAttention takes (batch, tokens, channels), got {tuple(hidden_states.shape)}")
-        b = hidden_states.shape[0]
-        ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
-        heads = lambda t: t.view(b, -1, self.heads, t.shape[-1] // self.heads).transpose(1, 2)
-        q, k, v = heads(self.to_q(hidden_states)), heads(self.to_k(ctx)), heads(self.to_v(ctx))
-        if self.norm_q is not None: q = self.norm_q(q)
-        if self.norm_k is not None: k = self.norm_k(k)
-        probs = ((self.q_quantizer(q) @ self.k_quantizer(k).transpose(-2, -1)) * self.scale).softmax(-1)
-        out = (self.probs_quantizer(probs) @ self.v_quantizer(v)).transpose(1, 2).reshape(b, -1, q.shape[1] * q.shape[-1])
-        return self.to_out[1](self.to_out[0](out)) / self.rescale_output_factor
-
 ATTENTION_WRAPPERS[DiffusersAttention] = QuantDiTAttention
+
+# %% ../nbs/15_dit_quant.ipynb #824d3357
+def _check_dit_call(hidden_states:Tensor, attention_mask, kwargs:dict):
+    "Raise `NotImplementedError` for the attention calls `QuantDiTAttention` does not implement."
+    if attention_mask is not None: raise NotImplementedError("QuantDiTAttention does not take an attention mask (a DiT passes none)")
+    if kwargs: raise NotImplementedError(f"QuantDiTAttention does not take {sorted(kwargs)}")
+    if hidden_states.ndim != 3: raise NotImplementedError(f"QuantDiTAttention takes (batch, tokens, channels), got {tuple(hidden_states.shape)}")
+
+# %% ../nbs/15_dit_quant.ipynb #55a8874c
+@patch
+def forward(self:QuantDiTAttention,
+            hidden_states:Tensor,                    # tokens, (batch, tokens, channels)
+            encoder_hidden_states:Tensor|None=None,  # the tokens keys and values come from (None: `hidden_states`)
+            attention_mask:Tensor|None=None,         # not supported (a DiT passes none)
+            **kwargs,                                # not supported (refused by name)
+           )->Tensor:
+    "diffusers' attention processor with explicit, quantized matmuls."
+    _check_dit_call(hidden_states, attention_mask, kwargs)
+    b = hidden_states.shape[0]
+    ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
+    heads = lambda t: t.view(b, -1, self.heads, t.shape[-1] // self.heads).transpose(1, 2)
+    q, k, v = heads(self.to_q(hidden_states)), heads(self.to_k(ctx)), heads(self.to_v(ctx))
+    if self.norm_q is not None: q = self.norm_q(q)
+    if self.norm_k is not None: k = self.norm_k(k)
+    probs = ((self.q_quantizer(q) @ self.k_quantizer(k).transpose(-2, -1)) * self.scale).softmax(-1)
+    out = (self.probs_quantizer(probs) @ self.v_quantizer(v)).transpose(1, 2).reshape(b, -1, q.shape[1] * q.shape[-1])
+    return self.to_out[1](self.to_out[0](out)) / self.rescale_output_factor
 
 # %% ../nbs/15_dit_quant.ipynb #b4501b8b
 @contextmanager
-def recording(model:nn.Module):
+def recording(model:nn.Module, # the DiT whose calls are recorded
+             ):
     "Record the inputs (`hidden_states`, `timestep`, `class_labels`) of every forward call of `model` while inside."
     calls = []
     def hook(m, args, kwargs):
@@ -73,10 +99,15 @@ def recording(model:nn.Module):
     try: yield calls
     finally: handle.remove()
 
+# %% ../nbs/15_dit_quant.ipynb #9957651c
 def trajectory_calibration(model:nn.Module,     # the float DiT
                            n:int=32,             # trajectories (images); labels cycle over the classes
                            steps:int=50,         # sampling steps: one calibration batch per step
-                           seed:int=0, scheduler:str='ddim', num_classes:int=10, **sample_kw)->list[dict]:
+                           seed:int=0,           # seed of the initial noise
+                           scheduler:str='ddim', # the sampler (`dit.sample`'s `scheduler`)
+                           num_classes:int=10,   # the number of classes the labels cycle over
+                           **sample_kw,          # further `dit.sample` arguments (e.g. `guidance_scale`)
+                          )->list[dict]:
     "The DiT's inputs at every step of `n` float sampling trajectories, one dict batch per model call."
     if is_quantized(model): raise QuantConfigError("calibrate on the float model: this one is already quantized")
     with recording(model) as calls:
@@ -85,7 +116,10 @@ def trajectory_calibration(model:nn.Module,     # the float DiT
     return calls
 
 # %% ../nbs/15_dit_quant.ipynb #1fe55b8f
-def timestep_stats(model:nn.Module, calib:list[dict], kinds:tuple|None=None)->dict[int, ActivationStats]:
+def timestep_stats(model:nn.Module,       # the float DiT
+                   calib:list[dict],      # calibration batches with one timestep each (`trajectory_calibration`)
+                   kinds:tuple|None=None, # `observe.activation_stats` kinds to capture (None: its default)
+                  )->dict[int, ActivationStats]:
     "`observe.activation_stats` of `model` on each calibration batch, by timestep (batches with one timestep each)."
     out = {}
     for b in calib:
@@ -95,14 +129,20 @@ def timestep_stats(model:nn.Module, calib:list[dict], kinds:tuple|None=None)->di
         out[t] = activation_stats(model, b, kinds)
     return out
 
-def range_over_timesteps(stats:dict[int, ActivationStats], name:str)->tuple[list[int], list[float]]:
+# %% ../nbs/15_dit_quant.ipynb #769a43d1
+def range_over_timesteps(stats:dict[int, ActivationStats], # `timestep_stats`' result
+                         name:str,                         # a captured tensor's name, e.g. 'transformer_blocks.0.norm1.linear.input'
+                        )->tuple[list[int], list[float]]:
     "Timesteps and the peak |x| of the captured tensor `name` at each."
     ts = sorted(stats)
     if name not in stats[ts[0]]: raise WorkbenchError(f"no captured tensor {name!r}; some are {list(stats[ts[0]])[:4]}")
     return ts, [stats[t][name].peak_abs for t in ts]
 
 # %% ../nbs/15_dit_quant.ipynb #cb506a08
-def group_of(timestep, groups:int, num_train_timesteps:int=1000)->int:
+def group_of(timestep,                      # a timestep: a number, or a tensor whose values all fall in one group
+             groups:int,                    # the number of equal timestep groups
+             num_train_timesteps:int=1000,  # the diffusion's training timesteps (the groups split 0..this)
+            )->int:
     "The timestep group of `timestep` (a number, or a tensor whose values all fall in one group)."
     t = torch.as_tensor(timestep).flatten().long()
     g = (t.clamp(0, num_train_timesteps - 1) * groups) // num_train_timesteps
@@ -111,7 +151,9 @@ def group_of(timestep, groups:int, num_train_timesteps:int=1000)->int:
                              f"in groups {g.unique().tolist()}: call the model once per timestep, as samplers do")
     return int(g[0])
 
+# %% ../nbs/15_dit_quant.ipynb #4bbbcd65
 def _select_group(model, args, kwargs):
+    "Forward pre-hook: give every grouped quantizer of `model` the scales of the group of `kwargs['timestep']`."
     grouped = [q for q in model.modules() if hasattr(q, 'group_scale')]
     if not grouped: return   # dequantized: the float model runs as before
     if 'timestep' not in kwargs: raise WorkbenchError("a model with per-timestep-group scales must get `timestep=` as a keyword")
@@ -119,6 +161,54 @@ def _select_group(model, args, kwargs):
     for q in grouped:   # copies, so `scale` never shares storage with the table (safetensors refuses shared tensors)
         q.scale, q.zero_point = q.group_scale[g].clone(), q.group_zero_point[g].clone()
 
+# %% ../nbs/15_dit_quant.ipynb #541e135f
+def _batches_by_group(calib:list[dict], groups:int, num_train_timesteps:int)->list[list[dict]]:
+    "The calibration batches of each timestep group; an error if a group has none."
+    by_group = [[] for _ in range(groups)]
+    for b in calib: by_group[group_of(b['timestep'], groups, num_train_timesteps)].append(b)
+    empty = [g for g, bs in enumerate(by_group) if not bs]
+    if empty:
+        w = num_train_timesteps / groups
+        raise CalibrationError(f"timestep group(s) {empty} (e.g. t in [{int(empty[0] * w)}, {int((empty[0] + 1) * w)})) have no "
+                               f"calibration batch; use fewer groups or calibrate with more sampling steps")
+    return by_group
+
+# %% ../nbs/15_dit_quant.ipynb #536aa915
+def _groupable_acts(model:nn.Module)->list[nn.Module]:
+    "The static activation quantizers of `model`; an error if any of them learns its scale."
+    acts = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
+    learned = [q.name for q in acts if isinstance(q.scale, nn.Parameter)]
+    if learned: raise QuantConfigError(f"per-timestep-group scales replace static scales, and {learned[:3]} learn theirs "
+                                       "(LSQ-style formats); use a calibrated format for the activations")
+    return acts
+
+# %% ../nbs/15_dit_quant.ipynb #13561664
+def _group_scales(model:nn.Module, acts:list, by_group:list[list[dict]], progress:bool)->tuple[dict, dict]:
+    "Slot path -> the list of per-group scales, and of zero points, of the quantizers `acts`, calibrated group by group."
+    scales = {q.name: [] for q in acts}; zeros = {q.name: [] for q in acts}
+    device, was_training = next(model.parameters()).device, model.training
+    model.eval()   # diffusers' dropout layers off while observing
+    try:
+        for bs in tqdm(by_group, desc='timestep groups', disable=not progress, leave=False):
+            with calibration(model):
+                for b in bs: _forward(model, b, device)
+            for q in acts: scales[q.name].append(q.scale.clone()); zeros[q.name].append(q.zero_point.clone())
+    finally: model.train(was_training)
+    return scales, zeros
+
+# %% ../nbs/15_dit_quant.ipynb #bc5c6f4f
+def _install_groups(model:nn.Module, acts:list, scales:dict, zeros:dict, groups:int, num_train_timesteps:int, undo:Undo|None):
+    "Store the per-group tables in the quantizers `acts` and hook `_select_group` onto `model` (once)."
+    for q in acts:
+        q.register_buffer('group_scale', torch.stack(scales[q.name])); q.register_buffer('group_zero_point', torch.stack(zeros[q.name]))
+    if undo is None: model.timestep_groups = (groups, num_train_timesteps)
+    else: undo.set(model, 'timestep_groups', (groups, num_train_timesteps))
+    if getattr(model, '_group_hook', None) is None:
+        handle = model.register_forward_pre_hook(_select_group, with_kwargs=True)
+        if undo is None: model._group_hook = handle
+        else: undo.added_hook(model, _select_group).set(model, '_group_hook', handle)
+
+# %% ../nbs/15_dit_quant.ipynb #ad3f135a
 @torch.no_grad()
 def calibrate_timestep_groups(model:nn.Module,          # the quantized DiT (its static activation quantizers get per-group scales)
                               calib:list[dict],          # calibration batches from `trajectory_calibration`
@@ -132,34 +222,10 @@ def calibrate_timestep_groups(model:nn.Module,          # the quantized DiT (its
     if not (isinstance(groups, int) and groups >= 1): raise QuantConfigError(f"groups must be a positive integer, got {groups!r}")
     calib = list(calib or [])
     if not calib: raise CalibrationError("no calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
-    by_group = [[] for _ in range(groups)]
-    for b in calib: by_group[group_of(b['timestep'], groups, num_train_timesteps)].append(b)
-    empty = [g for g, bs in enumerate(by_group) if not bs]
-    if empty:
-        w = num_train_timesteps / groups
-        raise CalibrationError(f"timestep group(s) {empty} (e.g. t in [{int(empty[0] * w)}, {int((empty[0] + 1) * w)})) have no "
-                               f"calibration batch; use fewer groups or calibrate with more sampling steps")
-    acts = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
-    learned = [q.name for q in acts if isinstance(q.scale, nn.Parameter)]
-    if learned: raise QuantConfigError(f"per-timestep-group scales replace static scales, and {learned[:3]} learn theirs "
-                                       "(LSQ-style formats); use a calibrated format for the activations")
-    scales = {q.name: [] for q in acts}; zeros = {q.name: [] for q in acts}
-    device, was_training = next(model.parameters()).device, model.training
-    model.eval()   # diffusers' dropout layers off while observing
-    try:
-        for bs in tqdm(by_group, desc='timestep groups', disable=not progress, leave=False):
-            with calibration(model):
-                for b in bs: _forward(model, b, device)
-            for q in acts: scales[q.name].append(q.scale.clone()); zeros[q.name].append(q.zero_point.clone())
-    finally: model.train(was_training)
-    for q in acts:
-        q.register_buffer('group_scale', torch.stack(scales[q.name])); q.register_buffer('group_zero_point', torch.stack(zeros[q.name]))
-    if undo is None: model.timestep_groups = (groups, num_train_timesteps)
-    else: undo.set(model, 'timestep_groups', (groups, num_train_timesteps))
-    if getattr(model, '_group_hook', None) is None:
-        handle = model.register_forward_pre_hook(_select_group, with_kwargs=True)
-        if undo is None: model._group_hook = handle
-        else: undo.added_hook(model, _select_group).set(model, '_group_hook', handle)
+    by_group = _batches_by_group(calib, groups, num_train_timesteps)
+    acts = _groupable_acts(model)
+    scales, zeros = _group_scales(model, acts, by_group, progress)
+    _install_groups(model, acts, scales, zeros, groups, num_train_timesteps, undo)
     return model
 
 # %% ../nbs/15_dit_quant.ipynb #c13a18e8
@@ -172,7 +238,20 @@ def _fold_rows(linear:nn.Linear, chunk:int, n_chunks:int, s:Tensor, affine_scale
         b = linear.bias.data[rows]
         linear.bias.data[rows] = (b + 1) / s - 1 if affine_scale else b / s
 
-def balance_sites(model:nn.Module)->list[dict]:
+# %% ../nbs/15_dit_quant.ipynb #b2a201b9
+def _block_sites(i:int, blk:nn.Module)->list[dict]:
+    "The balancing sites of DiT block `i`: name, the Linears that consume the activation, and the fold of the division."
+    p, attn, ada = f'transformer_blocks.{i}', blk.attn1, blk.norm1.linear
+    return [dict(name=f'{p}.attn1.to_q', consumers=[attn.to_q, attn.to_k, attn.to_v],
+                 fold=lambda s, ada=ada: (_fold_rows(ada, 0, 6, s, False), _fold_rows(ada, 1, 6, s, True))),
+            dict(name=f'{p}.ff.net.0.proj', consumers=[blk.ff.net[0].proj],
+                 fold=lambda s, ada=ada: (_fold_rows(ada, 3, 6, s, False), _fold_rows(ada, 4, 6, s, True))),
+            dict(name=f'{p}.attn1.to_out.0', consumers=[attn.to_out[0]],
+                 fold=lambda s, v=attn.to_v: _fold_rows(v, 0, 1, s, False))]
+
+# %% ../nbs/15_dit_quant.ipynb #5d42b1d9
+def balance_sites(model:nn.Module, # a float diffusers DiT
+                 )->list[dict]:
     "Where channel balancing folds exactly: the consumers of each balanced activation and how to fold the division."
     sites = []
     for i, blk in enumerate(getattr(model, 'transformer_blocks', [])):
@@ -180,26 +259,15 @@ def balance_sites(model:nn.Module)->list[dict]:
         if getattr(blk, 'attn2', None) is not None or getattr(blk, 'pos_embed', None) is not None or getattr(blk, 'only_cross_attention', False):
             raise QuantConfigError(f"block {i} has cross-attention or a positional embedding after norm1, where the adaLN fold "
                                    "is not exact; channel balancing supports DiT's adaLN-zero self-attention blocks")
-        p, attn, ada = f'transformer_blocks.{i}', blk.attn1, blk.norm1.linear
-        sites.append(dict(name=f'{p}.attn1.to_q', consumers=[attn.to_q, attn.to_k, attn.to_v],
-                          fold=lambda s, ada=ada: (_fold_rows(ada, 0, 6, s, False), _fold_rows(ada, 1, 6, s, True))))
-        sites.append(dict(name=f'{p}.ff.net.0.proj', consumers=[blk.ff.net[0].proj],
-                          fold=lambda s, ada=ada: (_fold_rows(ada, 3, 6, s, False), _fold_rows(ada, 4, 6, s, True))))
-        sites.append(dict(name=f'{p}.attn1.to_out.0', consumers=[attn.to_out[0]],
-                          fold=lambda s, v=attn.to_v: _fold_rows(v, 0, 1, s, False)))
+        sites += _block_sites(i, blk)
     if hasattr(model, 'proj_out_1') and hasattr(model, 'proj_out_2'):
         sites.append(dict(name='proj_out_2', consumers=[model.proj_out_2],
                           fold=lambda s, l=model.proj_out_1: (_fold_rows(l, 0, 2, s, False), _fold_rows(l, 1, 2, s, True))))
     return sites
 
-@torch.no_grad()
-def balance_channels(model:nn.Module, calib:list[dict], alpha:float=0.5)->dict[str, Tensor]:
-    "Migrate activation outliers into weights at every `balance_sites` site (in place, float model); returns the s per site."
-    if is_quantized(model): raise QuantConfigError("balance the float model, before quantizing it")
-    if not 0 <= alpha <= 1: raise QuantConfigError(f"alpha must be in [0, 1], got {alpha}")
-    sites = balance_sites(model)
-    if not sites: raise QuantConfigError(f"{type(model).__name__} has no adaLN-zero DiT blocks to balance")
-    named = {m: n for n, m in model.named_modules()}
+# %% ../nbs/15_dit_quant.ipynb #5bad29ba
+def _input_peaks(model:nn.Module, sites:list[dict], calib:list[dict])->dict[str, Tensor]:
+    "Site name -> per-channel max |x| of the site's input over every batch of `calib` (the model in eval mode meanwhile)."
     amax, hooks = {}, []
     def keep(key):
         def hook(m, i):
@@ -214,6 +282,21 @@ def balance_channels(model:nn.Module, calib:list[dict], alpha:float=0.5)->dict[s
     finally:
         for h in hooks: h.remove()
         model.train(was_training)
+    return amax
+
+# %% ../nbs/15_dit_quant.ipynb #253a1e05
+@torch.no_grad()
+def balance_channels(model:nn.Module,  # the float DiT (changed in place)
+                     calib:list[dict], # calibration batches from `trajectory_calibration` (all timesteps)
+                     alpha:float=0.5,  # migration strength: 0 keeps the activations, 1 moves all of their range into the weights
+                    )->dict[str, Tensor]:
+    "Migrate activation outliers into weights at every `balance_sites` site (in place, float model); returns the s per site."
+    if is_quantized(model): raise QuantConfigError("balance the float model, before quantizing it")
+    if not 0 <= alpha <= 1: raise QuantConfigError(f"alpha must be in [0, 1], got {alpha}")
+    sites = balance_sites(model)
+    if not sites: raise QuantConfigError(f"{type(model).__name__} has no adaLN-zero DiT blocks to balance")
+    named = {m: n for n, m in model.named_modules()}
+    amax = _input_peaks(model, sites, calib)
     missing = [site['name'] for site in sites if site['name'] not in amax]
     if missing: raise CalibrationError(f"no calibration input reached {missing[:3]}: pass batches from trajectory_calibration")
     out = {}
@@ -226,24 +309,35 @@ def balance_channels(model:nn.Module, calib:list[dict], alpha:float=0.5)->dict[s
     return out
 
 # %% ../nbs/15_dit_quant.ipynb #48546004
-def hadamard(n:int)->Tensor:
+def hadamard(n:int, # the size, a power of two
+            )->Tensor:
     "The orthonormal n×n Hadamard matrix (Sylvester's construction; n a power of two)."
     if n < 1 or n & (n - 1): raise QuantConfigError(f"a Hadamard matrix needs a power-of-two size, got {n}")
     h = torch.ones(1, 1)
     while h.shape[0] < n: h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
     return h / math.sqrt(n)
 
+# %% ../nbs/15_dit_quant.ipynb #47f71a99
 class HadamardLinear(nn.Module):
     "`linear` with its input rotated online by a Hadamard matrix and its weight counter-rotated: the same function."
-    def __init__(self, linear:nn.Linear):
+    def __init__(self, linear:nn.Linear, # the Linear to replace (its input width a power of two); it is not changed
+                ):
         super().__init__()
         self.register_buffer('rotation', hadamard(linear.in_features).to(linear.weight))
         self.linear = nn.Linear(linear.in_features, linear.out_features, bias=linear.bias is not None).to(linear.weight)
         with torch.no_grad():
             self.linear.weight.copy_(linear.weight @ self.rotation.T)
             if linear.bias is not None: self.linear.bias.copy_(linear.bias)
-    def forward(self, x:Tensor)->Tensor: return self.linear(x @ self.rotation.T)
 
+# %% ../nbs/15_dit_quant.ipynb #370c38ca
+@patch
+def forward(self:HadamardLinear,
+            x:Tensor, # the input, (..., in_features)
+           )->Tensor:
+    "`linear(x Hᵀ)`."
+    return self.linear(x @ self.rotation.T)
+
+# %% ../nbs/15_dit_quant.ipynb #84a32a81
 def rotate_linears(model:nn.Module,             # the float DiT (changed in place)
                    under:str='transformer_blocks', # rotate the Linears whose names start with this
                    undo:Undo|None=None,          # record the replacements here, so that `dequantize` puts the Linears back
@@ -267,9 +361,16 @@ class DiTRecipe(MethodConfig):
     balance:ClassVar[bool] = False          # balance channels (fold into adaLN) before quantizing
     rotate:ClassVar[bool] = False           # Hadamard-rotate the power-of-two-wide Linears before quantizing
     twinlog_weights:ClassVar[bool] = False  # twin-log weights (LRQ-DiT)
-    model_kinds:ClassVar[tuple] = ('dit',)
+    model_kinds:ClassVar[tuple] = ('dit',)  # the recipes apply to diffusion transformers only
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float DiT, quantized in place
+            calib_data,      # calibration batches from `trajectory_calibration` (read up to three times)
+            undo,            # the run's `Undo` record (balanced weights, rotated Linears, the group hook)
+            train_data=None, # unused: the recipes do not train
+            progress=False,  # show progress bars
+           )->dict:
+        "The transform the recipe switches on, `quantize`, then per-group scales if it has `groups`; learns the balance scales or rotated Linears."
         calib = list(calib_data or [])   # read up to three times (balance, quantize, groups): a generator would run dry
         if not calib: raise CalibrationError(f"{self.name} needs calibration batches: calib = trajectory_calibration(model, n=32, steps=50)")
         config, learned = self.quant, {}
@@ -291,7 +392,7 @@ class TimestepGroupPTQ(DiTRecipe):
 @register_method('balance', model_kinds=('dit',))
 class BalancedPTQ(DiTRecipe):
     "PTQ after migrating activation outliers into the weights (channel balancing folded into adaLN)."
-    balance:ClassVar[bool] = True
+    balance:ClassVar[bool] = True # balance channels before quantizing
     alpha:float = 0.5 # migration strength: 0 keeps the activations, 1 moves all of their range into the weights
 
 # %% ../nbs/15_dit_quant.ipynb #d274c0b7
@@ -304,14 +405,14 @@ class BalancedTimestepGroupPTQ(BalancedPTQ):
 @register_method('hadamard', model_kinds=('dit',))
 class HadamardPTQ(DiTRecipe):
     "PTQ after rotating the inputs of the power-of-two-wide Linears by a Hadamard matrix (outliers spread over channels)."
-    rotate:ClassVar[bool] = True
+    rotate:ClassVar[bool] = True # Hadamard-rotate before quantizing
 
 # %% ../nbs/15_dit_quant.ipynb #b361d719
 @register_method('lrq', model_kinds=('dit',))
 class LRQ(DiTRecipe):
     "LRQ-DiT: Hadamard rotation and twin-log weights at the config's weight bits."
-    rotate:ClassVar[bool] = True
-    twinlog_weights:ClassVar[bool] = True
+    rotate:ClassVar[bool] = True          # Hadamard-rotate before quantizing
+    twinlog_weights:ClassVar[bool] = True # twin-log weights at the config's weight bits
 
 # %% ../nbs/15_dit_quant.ipynb #18311a9e
 DIT_METHODS = ('ptq', 'ptq-tg', 'balance', 'balance-tg', 'hadamard', 'lrq')   # every method for DiTs, in table order
@@ -336,18 +437,21 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
     return quantize(q, cls(quant=config or QuantConfig.wa(8, 8), **options), calib, progress=progress)
 
 # %% ../nbs/15_dit_quant.ipynb #4d733711
-from .quantizers import make_quantizer
-
 def _clip_range(q)->tuple[float, float]:
+    "The (low, high) values a per-tensor quantizer `q` clips to."
     s, z = q.scale.flatten()[0].item(), q.zero_point.flatten()[0].item()
     return (q.spec.qmin - z) * s, (q.spec.qmax - z) * s
 
+# %% ../nbs/15_dit_quant.ipynb #1b9f4055
 class TimestepExplorer:
     "Explore one DiT Linear input along the sampling trajectory: one static scale for all timesteps vs per-group scales."
     def __init__(self, model:nn.Module,          # the float DiT
                  calib:list[dict],                 # batches from `trajectory_calibration` (one timestep each)
                  layer:str|None=None,              # a Linear's name; default: the first block's adaLN Linear
-                 a_bits:int=8, groups:int=5, num_train_timesteps:int=1000):
+                 a_bits:int=8,                     # activation bits of the quantizers compared
+                 groups:int=5,                     # number of equal timestep groups
+                 num_train_timesteps:int=1000,     # the diffusion's training timesteps (the groups split 0..this)
+                ):
         if is_quantized(model): raise QuantConfigError("explore the float DiT (the explorer quantizes cached inputs itself)")
         if not calib: raise CalibrationError("no calibration batches: calib = trajectory_calibration(model, n=16, steps=50)")
         self.model, self.calib, self.groups, self.T = model.eval(), calib, groups, num_train_timesteps
@@ -358,157 +462,219 @@ class TimestepExplorer:
         self.a_bits, self.index, self._inputs, self._quant = a_bits, 0, {}, {}
         self.set(layer=self.layer, a_bits=a_bits, index=0)
 
-    def inputs(self, layer:str)->list[Tensor]:
-        "The input of Linear `layer` at every calibration batch (cached; the last four layers are kept)."
-        if layer not in self._inputs:
-            if layer not in self.layers: raise WorkbenchError(f"{layer!r} is not a Linear of this DiT; e.g. {self.layers[:3]}")
-            got, lin = [], self.model.get_submodule(layer)
-            h = lin.register_forward_pre_hook(lambda m, i: got.append(i[0].detach().float()))
-            try:
-                with torch.no_grad():
-                    for b in self.calib: _forward(self.model, b, 'cpu')
-            finally: h.remove()
-            if len(self._inputs) >= 4: self._inputs.pop(next(iter(self._inputs)))
-            self._inputs[layer] = got
-        return self._inputs[layer]
+# %% ../nbs/15_dit_quant.ipynb #c0397a70
+@patch
+def inputs(self:TimestepExplorer,
+           layer:str, # a Linear's name
+          )->list[Tensor]:
+    "The input of Linear `layer` at every calibration batch (cached; the last four layers are kept)."
+    if layer not in self._inputs:
+        if layer not in self.layers: raise WorkbenchError(f"{layer!r} is not a Linear of this DiT; e.g. {self.layers[:3]}")
+        got, lin = [], self.model.get_submodule(layer)
+        h = lin.register_forward_pre_hook(lambda m, i: got.append(i[0].detach().float()))
+        try:
+            with torch.no_grad():
+                for b in self.calib: _forward(self.model, b, 'cpu')
+        finally: h.remove()
+        if len(self._inputs) >= 4: self._inputs.pop(next(iter(self._inputs)))
+        self._inputs[layer] = got
+    return self._inputs[layer]
 
-    def quantizers_for(self, layer:str, bits:int)->tuple[nn.Module, list[nn.Module]]:
-        "One static quantizer calibrated on all timesteps, and one per timestep group (percentile ranges)."
-        key = (layer, bits)
-        if key not in self._quant:
-            spec, xs = QuantSpec(bits, symmetric=False, estimator='percentile'), self.inputs(layer)
-            one = make_quantizer(spec, 'act')
-            for x in xs: one.calibrate(x)
-            per = []
-            for g in range(self.groups):
-                q = make_quantizer(spec, 'act')
-                for x, gi in zip(xs, self.group): 
-                    if gi == g: q.calibrate(x)
-                per.append(q.finish_calibration() if q.observer is not None else None)
-            self._quant[key] = (one.finish_calibration(), per)
-        return self._quant[key]
+# %% ../nbs/15_dit_quant.ipynb #521d3b8d
+@patch
+def quantizers_for(self:TimestepExplorer,
+                   layer:str, # a Linear's name
+                   bits:int,  # activation bits
+                  )->tuple[nn.Module, list[nn.Module]]:
+    "One static quantizer calibrated on all timesteps, and one per timestep group (percentile ranges)."
+    key = (layer, bits)
+    if key not in self._quant:
+        spec, xs = QuantSpec(bits, symmetric=False, estimator='percentile'), self.inputs(layer)
+        one = make_quantizer(spec, 'act')
+        for x in xs: one.calibrate(x)
+        per = []
+        for g in range(self.groups):
+            q = make_quantizer(spec, 'act')
+            for x, gi in zip(xs, self.group): 
+                if gi == g: q.calibrate(x)
+            per.append(q.finish_calibration() if q.observer is not None else None)
+        self._quant[key] = (one.finish_calibration(), per)
+    return self._quant[key]
 
-    def set(self, layer:str|None=None, a_bits:int|None=None, index:int|None=None)->dict:
-        "Change the settings (a bad one raises and keeps the old ones) and return the new `state()`."
-        layer = self.layer if layer is None else layer
-        a_bits = self.a_bits if a_bits is None else a_bits
-        index = self.index if index is None else index
-        if not (isinstance(a_bits, int) and 2 <= a_bits <= 16): raise QuantConfigError(f"a_bits must be in 2..16, got {a_bits!r}")
-        if not 0 <= index < len(self.timesteps): raise WorkbenchError(f"timestep index must be in 0..{len(self.timesteps) - 1}, got {index}")
-        self.inputs(layer)
-        self.layer, self.a_bits, self.index = layer, a_bits, index
-        self._state = self._compute()
-        if hasattr(self, 'sources'): self._push()
-        return self._state
+# %% ../nbs/15_dit_quant.ipynb #a2439161
+@patch
+def set(self:TimestepExplorer,
+        layer:str|None=None,  # a Linear's name (None: keep)
+        a_bits:int|None=None, # activation bits, 2..16 (None: keep)
+        index:int|None=None,  # the timestep's index in the calibration batches (None: keep)
+       )->dict:
+    "Change the settings (a bad one raises and keeps the old ones) and return the new `state()`."
+    layer = self.layer if layer is None else layer
+    a_bits = self.a_bits if a_bits is None else a_bits
+    index = self.index if index is None else index
+    if not (isinstance(a_bits, int) and 2 <= a_bits <= 16): raise QuantConfigError(f"a_bits must be in 2..16, got {a_bits!r}")
+    if not 0 <= index < len(self.timesteps): raise WorkbenchError(f"timestep index must be in 0..{len(self.timesteps) - 1}, got {index}")
+    self.inputs(layer)
+    self.layer, self.a_bits, self.index = layer, a_bits, index
+    self._state = self._compute()
+    if hasattr(self, 'sources'): self._push()
+    return self._state
 
-    def state(self)->dict: return self._state
+# %% ../nbs/15_dit_quant.ipynb #c53cf885
+@patch
+def state(self:TimestepExplorer)->dict:
+    "The data behind the plots, for the current settings."
+    return self._state
 
-    @torch.no_grad()
-    def _compute(self)->dict:
-        xs = self.inputs(self.layer); one, per = self.quantizers_for(self.layer, self.a_bits)
-        x, g = xs[self.index], self.group[self.index]
-        peaks, outlier, thr = channel_peaks(x)
-        edges, counts = histogram(x)
-        qg = per[g] if per[g] is not None else one
-        return dict(layer=self.layer, timestep=self.timesteps[self.index], group=g, a_bits=self.a_bits,
-                    channel_peaks=peaks, outliers=outlier, threshold=thr, edges=edges, counts=counts,
-                    grid_all=grid_levels(one(x)), grid_group=grid_levels(qg(x)),
-                    range_all=_clip_range(one), range_group=[_clip_range(q if q is not None else one) for q in per],
-                    timesteps=self.timesteps, peak=[xi.abs().max().item() for xi in xs],
-                    sqnr_all=[sqnr_db(xi, one(xi)) for xi in xs],
-                    sqnr_group=[sqnr_db(xi, (per[gi] or one)(xi)) for xi, gi in zip(xs, self.group)])
+# %% ../nbs/15_dit_quant.ipynb #e52e6b22
+@patch
+@torch.no_grad()
+def _compute(self:TimestepExplorer)->dict:
+    "The state for the current settings."
+    xs = self.inputs(self.layer); one, per = self.quantizers_for(self.layer, self.a_bits)
+    x, g = xs[self.index], self.group[self.index]
+    peaks, outlier, thr = channel_peaks(x)
+    edges, counts = histogram(x)
+    qg = per[g] if per[g] is not None else one
+    return dict(layer=self.layer, timestep=self.timesteps[self.index], group=g, a_bits=self.a_bits,
+                channel_peaks=peaks, outliers=outlier, threshold=thr, edges=edges, counts=counts,
+                grid_all=grid_levels(one(x)), grid_group=grid_levels(qg(x)),
+                range_all=_clip_range(one), range_group=[_clip_range(q if q is not None else one) for q in per],
+                timesteps=self.timesteps, peak=[xi.abs().max().item() for xi in xs],
+                sqnr_all=[sqnr_db(xi, one(xi)) for xi in xs],
+                sqnr_group=[sqnr_db(xi, (per[gi] or one)(xi)) for xi, gi in zip(xs, self.group)])
 
-    # --- display ----------------------------------------------------------------------------------
-    def _figures(self):
-        from bokeh.models import ColumnDataSource, Span
-        from bokeh.plotting import figure
-        S = self.sources = {k: ColumnDataSource(data={}) for k in ('channels', 'hist', 'grid_all', 'grid_group', 'trace', 'now')}
-        f = self.figures = dict(
-            channels=figure(width=460, height=230, title='per-channel max |x| at this timestep', tools='pan,wheel_zoom,reset'),
-            hist=figure(width=460, height=230, title='histogram (log count) and grid: all-timestep (grey), group (orange)',
-                        y_axis_type='log', tools='pan,wheel_zoom,reset'),
-            peak=figure(width=460, height=230, title='peak |x| and clipping range along the trajectory', x_axis_label='timestep',
-                        tools='pan,wheel_zoom,reset'),
-            sqnr=figure(width=460, height=230, title='SQNR (dB): one scale (grey) vs per-group scales (orange)',
-                        x_axis_label='timestep', tools='pan,wheel_zoom,reset'))
-        f['channels'].vbar(x='c', top='peak', width=0.8, color='color', source=S['channels'])
-        f['hist'].quad(left='l', right='r', top='n', bottom=0.5, source=S['hist'], color='#4477aa', alpha=0.7)
-        f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_all'], color='grey', alpha=0.5)
-        f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_group'], color='darkorange', alpha=0.6)
-        f['peak'].line('t', 'peak', source=S['trace'], color='black', legend_label='peak |x|')
-        f['peak'].line('t', 'hi_all', source=S['trace'], color='grey', line_dash='dashed', legend_label='one scale')
-        f['peak'].line('t', 'hi_group', source=S['trace'], color='darkorange', legend_label='group scale')
-        f['sqnr'].line('t', 'sqnr_all', source=S['trace'], color='grey'); f['sqnr'].line('t', 'sqnr_group', source=S['trace'], color='darkorange')
-        for k in ('peak', 'sqnr'):
-            f[k].x_range.flipped = True   # sampling runs from high to low timesteps
-            f[k].scatter('t', 'y' if k == 'peak' else 's', source=S['now'], size=10, color='red')
-        self._push()
+# %% ../nbs/15_dit_quant.ipynb #0aa4ec9d
+@patch
+def _figures(self:TimestepExplorer):
+    "The data sources and the four figures, drawn and filled."
+    from bokeh.models import ColumnDataSource, Span
+    from bokeh.plotting import figure
+    self.sources = {k: ColumnDataSource(data={}) for k in ('channels', 'hist', 'grid_all', 'grid_group', 'trace', 'now')}
+    f = self.figures = dict(
+        channels=figure(width=460, height=230, title='per-channel max |x| at this timestep', tools='pan,wheel_zoom,reset'),
+        hist=figure(width=460, height=230, title='histogram (log count) and grid: all-timestep (grey), group (orange)',
+                    y_axis_type='log', tools='pan,wheel_zoom,reset'),
+        peak=figure(width=460, height=230, title='peak |x| and clipping range along the trajectory', x_axis_label='timestep',
+                    tools='pan,wheel_zoom,reset'),
+        sqnr=figure(width=460, height=230, title='SQNR (dB): one scale (grey) vs per-group scales (orange)',
+                    x_axis_label='timestep', tools='pan,wheel_zoom,reset'))
+    self._draw()
+    self._push()
 
-    def _push(self):
-        s = self._state
-        n = s['channel_peaks'].numel()
-        self.sources['channels'].data = dict(c=list(range(n)), peak=s['channel_peaks'].tolist(),
-                                             color=['crimson' if o else '#4477aa' for o in s['outliers'].tolist()])
-        e = s['edges']; top = max(s['counts'].max().item(), 1.0)
-        self.sources['hist'].data = dict(l=e[:-1].tolist(), r=e[1:].tolist(), n=s['counts'].clamp(min=0.5).tolist())
-        for k in ('grid_all', 'grid_group'):
-            lv = s[k].tolist(); self.sources[k].data = dict(v=lv, h=[top] * len(lv))
-        self.sources['trace'].data = dict(t=s['timesteps'], peak=s['peak'], hi_all=[s['range_all'][1]] * len(s['timesteps']),
-                                          hi_group=[s['range_group'][g][1] for g in self.group],
-                                          sqnr_all=s['sqnr_all'], sqnr_group=s['sqnr_group'])
-        i = self.index
-        self.sources['now'].data = dict(t=[s['timestep']], y=[s['peak'][i]], s=[s['sqnr_group'][i]])
+# %% ../nbs/15_dit_quant.ipynb #df8f93dc
+@patch
+def _draw(self:TimestepExplorer):
+    "Add every glyph to the figures, bound to the data sources."
+    S, f = self.sources, self.figures
+    f['channels'].vbar(x='c', top='peak', width=0.8, color='color', source=S['channels'])
+    f['hist'].quad(left='l', right='r', top='n', bottom=0.5, source=S['hist'], color='#4477aa', alpha=0.7)
+    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_all'], color='grey', alpha=0.5)
+    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_group'], color='darkorange', alpha=0.6)
+    f['peak'].line('t', 'peak', source=S['trace'], color='black', legend_label='peak |x|')
+    f['peak'].line('t', 'hi_all', source=S['trace'], color='grey', line_dash='dashed', legend_label='one scale')
+    f['peak'].line('t', 'hi_group', source=S['trace'], color='darkorange', legend_label='group scale')
+    f['sqnr'].line('t', 'sqnr_all', source=S['trace'], color='grey'); f['sqnr'].line('t', 'sqnr_group', source=S['trace'], color='darkorange')
+    for k in ('peak', 'sqnr'):
+        f[k].x_range.flipped = True   # sampling runs from high to low timesteps
+        f[k].scatter('t', 'y' if k == 'peak' else 's', source=S['now'], size=10, color='red')
 
-    @property
-    def widget(self):
-        import ipywidgets as W
-        from bokeh.layouts import gridplot
-        from jupyter_bokeh.widgets import BokehModel
-        if not hasattr(self, '_widget'):
-            self._figures()
-            f = self.figures
-            self.bokeh = BokehModel(gridplot([[f['channels'], f['hist']], [f['peak'], f['sqnr']]]))
-            self.controls = dict(
-                timestep=W.SelectionSlider(options=[(str(t), i) for i, t in enumerate(self.timesteps)], value=self.index, description='timestep'),
-                layer=W.Dropdown(options=self.layers, value=self.layer, description='layer', layout=W.Layout(width='420px')),
-                a_bits=W.IntSlider(value=self.a_bits, min=2, max=8, description='act. bits'))
-            self.status = W.HTML()
-            def on_change(_):
-                c = self.controls
-                try:
-                    s = self.set(layer=c['layer'].value, a_bits=c['a_bits'].value, index=c['timestep'].value)
-                    self.status.value = (f"t = {s['timestep']} (group {s['group']}): SQNR {s['sqnr_all'][self.index]:.1f} dB with one "
-                                         f"scale, {s['sqnr_group'][self.index]:.1f} dB with the group's scale")
-                except WorkbenchError as e: self.status.value = f"<span style='color:crimson'>{e}</span>"
-            for w in self.controls.values(): w.observe(on_change, names='value')
-            on_change(None)
-            self._widget = W.VBox([W.HBox(list(self.controls.values())), self.status, self.bokeh])
-        return self._widget
+# %% ../nbs/15_dit_quant.ipynb #8f503ee8
+@patch
+def _push(self:TimestepExplorer):
+    "Fill the data sources from the current state."
+    s = self._state
+    n = s['channel_peaks'].numel()
+    self.sources['channels'].data = dict(c=list(range(n)), peak=s['channel_peaks'].tolist(),
+                                         color=['crimson' if o else '#4477aa' for o in s['outliers'].tolist()])
+    e = s['edges']; top = max(s['counts'].max().item(), 1.0)
+    self.sources['hist'].data = dict(l=e[:-1].tolist(), r=e[1:].tolist(), n=s['counts'].clamp(min=0.5).tolist())
+    for k in ('grid_all', 'grid_group'):
+        lv = s[k].tolist(); self.sources[k].data = dict(v=lv, h=[top] * len(lv))
+    self.sources['trace'].data = dict(t=s['timesteps'], peak=s['peak'], hi_all=[s['range_all'][1]] * len(s['timesteps']),
+                                      hi_group=[s['range_group'][g][1] for g in self.group],
+                                      sqnr_all=s['sqnr_all'], sqnr_group=s['sqnr_group'])
+    i = self.index
+    self.sources['now'].data = dict(t=[s['timestep']], y=[s['peak'][i]], s=[s['sqnr_group'][i]])
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        from workbench.explorer import load_bokehjs   # the UI layer, only when a widget is shown
-        load_bokehjs(); display(self.widget)
+# %% ../nbs/15_dit_quant.ipynb #f025a36a
+@patch
+def _make_controls(self:TimestepExplorer):
+    "The timestep, layer and bits controls and the status line, wired to `set`."
+    import ipywidgets as W
+    self.controls = dict(
+        timestep=W.SelectionSlider(options=[(str(t), i) for i, t in enumerate(self.timesteps)], value=self.index, description='timestep'),
+        layer=W.Dropdown(options=self.layers, value=self.layer, description='layer', layout=W.Layout(width='420px')),
+        a_bits=W.IntSlider(value=self.a_bits, min=2, max=8, description='act. bits'))
+    self.status = W.HTML()
+    def on_change(_):
+        c = self.controls
+        try:
+            s = self.set(layer=c['layer'].value, a_bits=c['a_bits'].value, index=c['timestep'].value)
+            self.status.value = (f"t = {s['timestep']} (group {s['group']}): SQNR {s['sqnr_all'][self.index]:.1f} dB with one "
+                                 f"scale, {s['sqnr_group'][self.index]:.1f} dB with the group's scale")
+        except WorkbenchError as e: self.status.value = f"<span style='color:crimson'>{e}</span>"
+    for w in self.controls.values(): w.observe(on_change, names='value')
+    on_change(None)
+
+# %% ../nbs/15_dit_quant.ipynb #29b53425
+@patch(as_prop=True)
+def widget(self:TimestepExplorer):
+    "The explorer's widget: the controls, the status line and the four plots (built on first use)."
+    import ipywidgets as W
+    from bokeh.layouts import gridplot
+    from jupyter_bokeh.widgets import BokehModel
+    if not hasattr(self, '_widget'):
+        self._figures()
+        f = self.figures
+        self.bokeh = BokehModel(gridplot([[f['channels'], f['hist']], [f['peak'], f['sqnr']]]))
+        self._make_controls()
+        self._widget = W.VBox([W.HBox(list(self.controls.values())), self.status, self.bokeh])
+    return self._widget
+
+# %% ../nbs/15_dit_quant.ipynb #16f0bfe9
+@patch
+def _ipython_display_(self:TimestepExplorer):
+    from IPython.display import display
+    from workbench.explorer import load_bokehjs   # the UI layer, only when a widget is shown
+    load_bokehjs(); display(self.widget)
 
 # %% ../nbs/15_dit_quant.ipynb #c2acedbc
-def dit_quality(model:nn.Module, n:int=200, steps:int=50, seed:int=0, classifier:nn.Module|None=None,
-                real:Tensor|None=None, reference:Tensor|None=None, guidance_scale:float=1.0)->tuple[dict, Tensor, Tensor]:
+def _paired_measures(images:Tensor, reference:Tensor, classifier:nn.Module)->dict:
+    "Pixel RMSE to `reference` in [0, 1] units, and the % of samples `classifier` gives the same label as their reference image."
+    from workbench.data import FASHION_MNIST_STD
+    out = {'rmse_to_fp32': ((images - reference) * FASHION_MNIST_STD).pow(2).mean().sqrt().item()}
+    with torch.no_grad():
+        pred = lambda xs: torch.cat([classifier(b).argmax(-1) for b in xs.split(500)])
+        out['label_agreement'] = 100 * (pred(images) == pred(reference)).float().mean().item()
+    return out
+
+# %% ../nbs/15_dit_quant.ipynb #962eba87
+def dit_quality(model:nn.Module,                # the DiT to sample from (float or quantized)
+                n:int=200,                      # samples, at least 2; labels cycle over the classes
+                steps:int=50,                   # DDIM sampling steps
+                seed:int=0,                     # seed of the initial noise
+                classifier:nn.Module|None=None, # the classifier of sample accuracy and FM-FID's features (None: FM-ViT)
+                real:Tensor|None=None,          # FM-FID's reference images (None: the first 1,000 test images)
+                reference:Tensor|None=None,     # the float model's images from the same seed, for the paired measures
+                guidance_scale:float=1.0,       # classifier-free guidance scale (1: none)
+               )->tuple[dict, Tensor, Tensor]:
     "Sample `n` images and measure them: (figures, images, labels)."
     from workbench.dit import measure_samples
     from workbench.models import load_reference
-    from workbench.data import FASHION_MNIST_STD
     if not (isinstance(n, int) and n >= 2): raise WorkbenchError(f"n must be an integer >= 2 (FM-FID needs two samples), got {n!r}")
     classifier = classifier if classifier is not None else load_reference('fm-vit')
     figures, images, labels = measure_samples(model, n, steps, seed, 1000, classifier, real, guidance_scale)
     figures.update(steps=steps, seed=seed)
-    if reference is not None:   # pixel RMSE in [0, 1] units, and how often the classifier gives both images one label
-        figures['rmse_to_fp32'] = ((images - reference) * FASHION_MNIST_STD).pow(2).mean().sqrt().item()
-        with torch.no_grad():
-            pred = lambda xs: torch.cat([classifier(b).argmax(-1) for b in xs.split(500)])
-            figures['label_agreement'] = 100 * (pred(images) == pred(reference)).float().mean().item()
+    if reference is not None: figures.update(_paired_measures(images, reference, classifier))
     return figures, images, labels
 
-def sample_grid(images:Tensor, labels:Tensor, per_class:int=8, num_classes:int=10)->Tensor:
+# %% ../nbs/15_dit_quant.ipynb #4ff3a387
+def sample_grid(images:Tensor,       # normalised samples, (n, 1, H, W)
+                labels:Tensor,       # their labels
+                per_class:int=8,     # images per row (missing ones are black)
+                num_classes:int=10,  # rows
+               )->Tensor:
     "A (H, W) image in [0, 1]: row c holds the first `per_class` samples of class c."
     from workbench.data import FASHION_MNIST_MEAN, FASHION_MNIST_STD
     rows = []
@@ -518,7 +684,10 @@ def sample_grid(images:Tensor, labels:Tensor, per_class:int=8, num_classes:int=1
         rows.append(torch.cat(list(F.pad(xs.clamp(0, 1)[:, 0], (1, 1, 1, 1), value=1.0)), dim=1))
     return torch.cat(rows, dim=0)
 
-def save_grid(grid:Tensor, path)->'Path':
+# %% ../nbs/15_dit_quant.ipynb #f144d647
+def save_grid(grid:Tensor, # a [0, 1] image, as `sample_grid` makes it
+              path,        # the PNG file to write (its folder is created)
+             )->'Path':
     "Write a [0, 1] grid image as an 8-bit grayscale PNG."
     from pathlib import Path
     from PIL import Image
@@ -527,54 +696,77 @@ def save_grid(grid:Tensor, path)->'Path':
     return path
 
 # %% ../nbs/15_dit_quant.ipynb #8d967225
-def _dit_setting(r:dict)->str: return 'FP32' if r['method'] == 'fp32' else f"W{r['w_bits']}A{r['a_bits']}"
+def _dit_setting(r:dict)->str:
+    "A record's setting: 'FP32' or 'W<w_bits>A<a_bits>'."
+    return 'FP32' if r['method'] == 'fp32' else f"W{r['w_bits']}A{r['a_bits']}"
 
-def dit_table(records:list[dict])->str:
+# %% ../nbs/15_dit_quant.ipynb #8158ceda
+def _dit_section(key:tuple, rs:list[dict])->list[str]:
+    "The table lines of the records `rs` that share `key` (checkpoint, samples, steps, seed), a blank line last."
+    fp = rs[0]
+    out = [f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
+           f"{fp['sample_acc_fp32']:.1f}%, FM-FID {fp['fm_fid_fp32']:.2f}"]
+    settings = [s for s in dict.fromkeys(_dit_setting(r) for r in rs) if s != 'FP32']
+    cell = {(r['method'], _dit_setting(r)): r for r in rs}
+    repeats = len([r for r in rs if r['method'] != 'fp32']) - len([k for k in cell if k[0] != 'fp32'])
+    out.append(f"{'method':12}" + ''.join(f"{s:>26}" for s in settings))
+    for m in dict.fromkeys(r['method'] for r in rs if r['method'] != 'fp32'):
+        out.append(f"{m:12}" + ''.join(f"{'-':>26}" if (c := cell.get((m, s))) is None else
+                                      f"{c['sample_acc']:>7.1f}% / {c['fm_fid']:6.2f} [{c['rmse_to_fp32']:.3f}]" for s in settings))
+    if repeats: out.append(f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)")
+    out.append('')
+    return out
+
+# %% ../nbs/15_dit_quant.ipynb #efdf34cb
+def dit_table(records:list[dict], # records of DiT runs (`read_results`), failed ones included
+             )->str:
     "Methods × settings: sample accuracy % / FM-FID [pixel RMSE to FP32], with the FP32 reference line."
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
     if not ok: return '(no DiT results)'
     out = []
     keyof = lambda r: (r.get('checkpoint_sha', '?'), r['n_samples'], r['steps'], r['seed'])
-    for key in dict.fromkeys(keyof(r) for r in ok):
-        rs = [r for r in ok if keyof(r) == key]
-        fp = rs[0]
-        out.append(f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
-                   f"{fp['sample_acc_fp32']:.1f}%, FM-FID {fp['fm_fid_fp32']:.2f}")
-        settings = [s for s in dict.fromkeys(_dit_setting(r) for r in rs) if s != 'FP32']
-        cell = {(r['method'], _dit_setting(r)): r for r in rs}
-        repeats = len([r for r in rs if r['method'] != 'fp32']) - len([k for k in cell if k[0] != 'fp32'])
-        out.append(f"{'method':12}" + ''.join(f"{s:>26}" for s in settings))
-        for m in dict.fromkeys(r['method'] for r in rs if r['method'] != 'fp32'):
-            out.append(f"{m:12}" + ''.join(f"{'-':>26}" if (c := cell.get((m, s))) is None else
-                                          f"{c['sample_acc']:>7.1f}% / {c['fm_fid']:6.2f} [{c['rmse_to_fp32']:.3f}]" for s in settings))
-        if repeats: out.append(f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)")
-        out.append('')
+    for key in dict.fromkeys(keyof(r) for r in ok): out += _dit_section(key, [r for r in ok if keyof(r) == key])
     failed = [r for r in records if r.get('status') == 'failed']
     if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(str(r.get('params', r.get('method'))) for r in failed))
     return '\n'.join(out).rstrip()
 
-def dit_report(results, out=None, title:str='FM-DiT quantization')->'Path':
-    "Print `dit_table` of a results store and write its HTML page with every setting's sample grid (default: next to it)."
+# %% ../nbs/15_dit_quant.ipynb #0d6f4581
+def _grid_img(path, results)->str:
+    "An <img> with the PNG at `path` embedded (a relative `path` is next to the store `results`), or a note that it is missing."
     import base64, html
+    from pathlib import Path
+    p = Path(path) if Path(path).is_absolute() else Path(results).parent / path   # grids are recorded relative to the store
+    if not p.is_file(): return f"<p>(grid {html.escape(str(p))} is missing)</p>"
+    return f"<img src='data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}' style='image-rendering:pixelated;width:240px'>"
+
+# %% ../nbs/15_dit_quant.ipynb #94e0f67a
+def _report_page(title:str, records:list, results, table:str, cards:str)->str:
+    "The report's HTML: the title, what the cells mean, the table and the grids (`cards`)."
+    import html
+    from pathlib import Path
+    return (f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body style='font-family:sans-serif'>"
+            f"<h2>{html.escape(title)}</h2><p>{len(records)} records from <code>{html.escape(Path(results).name)}</code>. "
+            "Cells: sample accuracy under FM-ViT / FM-FID [pixel RMSE to the FP32 images from the same noise]. "
+            "Each grid: one class per row.</p>"
+            f"<pre>{html.escape(table)}</pre>{cards}</body></html>")
+
+# %% ../nbs/15_dit_quant.ipynb #7eb32692
+def dit_report(results,                          # a results store (`read_results`), e.g. 'results/dit.jsonl'
+               out=None,                         # the HTML file to write (None: '<store>_report.html' next to the store)
+               title:str='FM-DiT quantization',  # the page's title
+              )->'Path':
+    "Print `dit_table` of a results store and write its HTML page with every setting's sample grid (default: next to it)."
+    import html
     from pathlib import Path
     from workbench.core import read_results
     records = read_results(results)
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
     if not ok: raise WorkbenchError(f"{results}: no DiT records (run nbs/experiments/dit.ipynb, e.g. with `workbench sweep`)")
     table = dit_table(records); print(table)
-    def img(path):
-        p = Path(path) if Path(path).is_absolute() else Path(results).parent / path   # grids are recorded relative to the store
-        if not p.is_file(): return f"<p>(grid {html.escape(str(p))} is missing)</p>"
-        return f"<img src='data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}' style='image-rendering:pixelated;width:240px'>"
     fp32 = next((r for r in ok if r['method'] == 'fp32'), None)
-    cards = ''.join(f"<figure style='display:inline-block;margin:8px'>{img(r['grid'])}<figcaption>{html.escape(r['method'])} "
+    cards = ''.join(f"<figure style='display:inline-block;margin:8px'>{_grid_img(r['grid'], results)}<figcaption>{html.escape(r['method'])} "
                     f"{_dit_setting(r)}: {r['sample_acc']:.1f}%, FM-FID {r['fm_fid']:.2f}</figcaption></figure>"
                     for r in ([fp32] if fp32 else []) + [r for r in ok if r['method'] != 'fp32'])
-    page = (f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body style='font-family:sans-serif'>"
-            f"<h2>{html.escape(title)}</h2><p>{len(records)} records from <code>{html.escape(Path(results).name)}</code>. "
-            "Cells: sample accuracy under FM-ViT / FM-FID [pixel RMSE to the FP32 images from the same noise]. "
-            "Each grid: one class per row.</p>"
-            f"<pre>{html.escape(table)}</pre>{cards}</body></html>")
     out = Path(out) if out else Path(results).with_name(Path(results).stem + '_report.html')
-    out.write_text(page)
+    out.write_text(_report_page(title, records, results, table, cards))
     return out

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, dataclasses, inspect, math, time
 from contextlib import contextmanager
+from fastcore.basics import patch
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, METHODS, CALIBRATORS
@@ -23,14 +24,14 @@ __all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES
            'QAT', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'GPLQ', 'gplq', 'recipe_table',
            'recipe_ablation']
 
-# %% ../nbs/09_methods.ipynb #85c04002
+# %% ../nbs/09_methods.ipynb #9319e09b
 def with_overrides(config:QuantConfig, # the config to extend
                    **changes,           # slot-path pattern -> QuantSpec | None | dict of field changes
                   )->QuantConfig:
     "A copy of `config` with `changes` (slot-path pattern -> spec) added after its own overrides."
     return dataclasses.replace(config, overrides={**config.overrides, **changes})
 
-# %% ../nbs/09_methods.ipynb #e68c4f18
+# %% ../nbs/09_methods.ipynb #dcef36d0
 def calib_tensor(calib_data,                   # a tensor, or an iterable of batches
                  limit:int|None=None,          # keep the first `limit` inputs (None: all)
                  batch_size:int=256,           # batch size when reading a tensor
@@ -40,7 +41,7 @@ def calib_tensor(calib_data,                   # a tensor, or an iterable of bat
     x = torch.cat([x for x in _calib_batches(calib_data, batch_size, dtype)])
     return x[:limit] if limit else x
 
-# %% ../nbs/09_methods.ipynb #904b62ee
+# %% ../nbs/09_methods.ipynb #cd1b15e3
 @contextmanager
 def _inputs_as(model:nn.Module, dtype:torch.dtype, what:str='training data'):
     "Inside the block, floating-point inputs of another dtype are cast to `dtype` as they enter `model` (one warning)."
@@ -61,11 +62,18 @@ class PTQ(MethodConfig):
     batch_size:int = 64  # calibration batch size when `calib_data` is a tensor
     strict:bool = False  # refuse (`CoverageError`) instead of warning when some module would stay in float
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, quantized in place
+            calib_data,      # calibration inputs, as `quantize` takes them
+            undo,            # the run's `Undo` record
+            train_data=None, # unused: PTQ does not train
+            progress=False,  # show progress bars
+           )->dict:
+        "`quantize(model, self.quant, calib_data)` with this config's batch size and strictness."
         quantize(model, self.quant, calib_data, batch_size=self.batch_size, progress=progress, strict=self.strict)
         return {}
 
-# %% ../nbs/09_methods.ipynb #e151a621
+# %% ../nbs/09_methods.ipynb #e262ee5a
 def ptq(model:nn.Module,     # the float model, quantized in place
         config:QuantConfig,  # bit widths and specs
         calib_data,          # calibration inputs
@@ -81,7 +89,9 @@ def _pads(block:nn.Module)->bool:
     if res is None or win is None: return False
     return any(r % w for r, w in zip(res, win))
 
-def norm_linear_pairs(model:nn.Module)->list[tuple[str, nn.LayerNorm, nn.Linear]]:
+# %% ../nbs/09_methods.ipynb #57bd7aec
+def norm_linear_pairs(model:nn.Module, # a float ViT, DeiT or Swin
+                     )->list[tuple[str, nn.LayerNorm, nn.Linear]]:
     "(path of the Linear, LayerNorm, Linear) for every LayerNorm whose output feeds exactly that one Linear."
     out = []
     for name, m in model.named_modules():
@@ -96,7 +106,11 @@ def norm_linear_pairs(model:nn.Module)->list[tuple[str, nn.LayerNorm, nn.Linear]
     return out
 
 # %% ../nbs/09_methods.ipynb #6cf322af
-def per_channel_input_stats(model:nn.Module, config:QuantConfig, calib_data, paths:list[str])->dict[str, tuple[Tensor, Tensor]]:
+def per_channel_input_stats(model:nn.Module, # the float model (quantized for the measurement, then given back)
+                            config:QuantConfig, # its `input` spec gives the bits, estimator and percentile
+                            calib_data,         # calibration inputs
+                            paths:list[str],    # the Linears whose inputs are measured (e.g. from `norm_linear_pairs`)
+                           )->dict[str, tuple[Tensor, Tensor]]:
     "Calibrate per-channel asymmetric quantizers on the inputs of the Linears at `paths`: {path: (scales, zero points)}."
     a = config.input
     spec = QuantSpec(a.bits, symmetric=False, granularity='channel', axis=-1, estimator=a.estimator, percentile=a.percentile)
@@ -106,14 +120,27 @@ def per_channel_input_stats(model:nn.Module, config:QuantConfig, calib_data, pat
                  ((p, quantizers(model)[f'{p}.input']) for p in paths)}
     finally: dequantize(model)
 
-def mean_scale(s:Tensor, z:Tensor)->tuple[float, int]:
+# %% ../nbs/09_methods.ipynb #b0f8f8aa
+def mean_scale(s:Tensor, # per-channel scales
+               z:Tensor, # per-channel zero points
+              )->tuple[float, int]:
     "RepQ-ViT's per-tensor choice: the mean scale and the rounded mean zero point."
     return s.mean().item(), round(z.float().mean().item())
 
+# %% ../nbs/09_methods.ipynb #b1694c96
+def _fold(norm:nn.LayerNorm, linear:nn.Linear, r1:Tensor, r2:Tensor, st:float):
+    "Apply the reparameterization with ratios `r1`, integer offsets `r2` and per-tensor scale `st` to `norm` and `linear` in place."
+    norm.weight.copy_(norm.weight.float() / r1); norm.bias.copy_(norm.bias.float() / r1 + st * r2)
+    if linear.bias is None: linear.bias = nn.Parameter(torch.zeros(linear.out_features, device=linear.weight.device, dtype=linear.weight.dtype))
+    linear.weight.copy_(linear.weight.float() * r1)
+    linear.bias.copy_(linear.bias.float() - linear.weight.float() @ (st * r2))   # with W' as stored (rounded, in half precision)
+
+# %% ../nbs/09_methods.ipynb #15fdff0c
 @torch.no_grad()
 def reparameterize(norm:nn.LayerNorm,   # the LayerNorm (changed in place)
                    linear:nn.Linear,    # the Linear it feeds (changed in place; gets a bias if it has none)
-                   s:Tensor, z:Tensor,  # per-channel scales and zero points of the Linear's input
+                   s:Tensor,            # per-channel scales of the Linear's input
+                   z:Tensor,            # per-channel zero points of the Linear's input
                    choose=mean_scale,   # (s, z) -> per-tensor (s̃, z̃)
                    undo:Undo|None=None, # keeps the original tensors (and that the bias was added) for `dequantize`
                   )->tuple[float, int]:
@@ -125,17 +152,15 @@ def reparameterize(norm:nn.LayerNorm,   # the LayerNorm (changed in place)
     r1, r2 = s / st, (z - zt)
     if undo is not None:
         for m, n in ((norm, 'weight'), (norm, 'bias'), (linear, 'weight'), (linear, 'bias')): undo.keep(m, n)
-    norm.weight.copy_(norm.weight.float() / r1); norm.bias.copy_(norm.bias.float() / r1 + st * r2)
-    if linear.bias is None: linear.bias = nn.Parameter(torch.zeros(linear.out_features, device=linear.weight.device, dtype=linear.weight.dtype))
-    linear.weight.copy_(linear.weight.float() * r1)
-    linear.bias.copy_(linear.bias.float() - linear.weight.float() @ (st * r2))   # with W' as stored (rounded, in half precision)
+    _fold(norm, linear, r1, r2, st)
     return st, zt
 
 # %% ../nbs/09_methods.ipynb #3a3b45e9
-RECIPE_KINDS = {'post_ln': 'post-LN inputs (qkv, fc1, reduction)', 'post_gelu': 'post-GELU (fc2 input)',
+RECIPE_KINDS = {'post_ln': 'post-LN inputs (qkv, fc1, reduction)', 'post_gelu': 'post-GELU (fc2 input)',   # slot kind -> its label in the tables
                 'linear_input': 'other Linear inputs (proj, head)', 'qkv': 'q, k, v', 'probs': 'softmax probabilities',
                 'weight': 'weights'}
 
+# %% ../nbs/09_methods.ipynb #e0e6ffac
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     "How a method calibrates: per slot kind the `QuantSpec` fields besides bits, the calibration order and size, and the source."
@@ -174,21 +199,29 @@ class LogQuantileSearchObserver(PercentileSearchObserver):
     "For unsigned log2/log√2 quantizers (softmax probabilities): the candidate top quantile of x whose log-grid error is least."
     int_grid = False
     @classmethod
-    def check_spec(cls, spec:QuantSpec):
+    def check_spec(cls,
+                   spec:QuantSpec, # the spec of the quantizer this estimator would calibrate
+                  ):
         "Errors for a spec this estimator cannot serve."
         PercentileSearchObserver.check_spec.__func__(cls, spec)
         if spec.format not in ('log2', 'logsqrt2') or spec.symmetric:
             raise QuantConfigError(f"QuantSpec.estimator: 'log-quantile-search' picks the scale of an unsigned log2/log√2 "
                                    f"grid; got format={spec.format!r}, symmetric={spec.symmetric}")
-    def update(self, rows:Tensor):
-        m = rows.shape[-1]
-        lo, hi = self.candidate_ranges(rows)
-        err = torch.stack([_lp(log_fake_quant(rows, h.clamp(min=SCALE_EPS)[..., None], self.spec) - rows, self.p).sum(-1, dtype=torch.float64)
-                           for h in hi])
-        lo, hi = lo.double() * m, hi.double() * m
-        if self.err is None: self.err, self.lo, self.hi = err, lo, hi
-        else: self.err, self.lo, self.hi = self.err + err, self.lo + lo, self.hi + hi
-        self.n += m
+
+# %% ../nbs/09_methods.ipynb #c1e5189e
+@patch
+def update(self:LogQuantileSearchObserver,
+           rows:Tensor, # one calibration batch, one row per scale along the last dimension
+          ):
+    "Accumulate each candidate's log-grid error and range over the batch `rows`."
+    m = rows.shape[-1]
+    lo, hi = self.candidate_ranges(rows)
+    err = torch.stack([_lp(log_fake_quant(rows, h.clamp(min=SCALE_EPS)[..., None], self.spec) - rows, self.p).sum(-1, dtype=torch.float64)
+                       for h in hi])
+    lo, hi = lo.double() * m, hi.double() * m
+    if self.err is None: self.err, self.lo, self.hi = err, lo, hi
+    else: self.err, self.lo, self.hi = self.err + err, self.lo + lo, self.hi + hi
+    self.n += m
 
 # %% ../nbs/09_methods.ipynb #a74bd568
 _act = dict(symmetric=False, estimator='percentile')   # QuantConfig.wa(estimator='percentile'): asymmetric, per tensor, 99.99
@@ -197,6 +230,8 @@ RECIPES['shared'] = Recipe(
     post_ln=dict(symmetric=False, granularity='channel', axis=-1, estimator='percentile'), post_gelu=_act, linear_input=_act,
     qkv=_act, probs=_act, weight=dict(symmetric=True, granularity='channel', axis=0, estimator='minmax'),
     order='float', source="the workbench's shared defaults (`QuantConfig.wa`)", from_config=True)
+
+# %% ../nbs/09_methods.ipynb #5045b85a
 _search = dict(symmetric=False, estimator='percentile-search')   # candidates 99.9, 99.99, 99.999, both tails, squared error
 RECIPES['repq-vit'] = Recipe(
     post_ln=dict(_search, granularity='channel', axis=-1), post_gelu=_search, linear_input=_search, qkv=_search,
@@ -208,6 +243,35 @@ RECIPES['repq-vit'] = Recipe(
            "classification/quant/quantizer.py, test_quant.py)")
 
 # %% ../nbs/09_methods.ipynb #44656b65
+def _forward_order(model:nn.Module, acts:dict, x, device)->dict[str, int]:
+    "Slot path -> the position at which one forward pass on `x` first reaches each quantizer of `acts`."
+    seen = {}   # slot path -> position in the forward pass
+    def noter(n):
+        def note(m, a): seen.setdefault(n, len(seen))   # returns None: the input is left alone
+        return note
+    hs = [q.register_forward_pre_hook(noter(n)) for n, q in acts.items()]
+    try: _forward(model, x, device)
+    finally:
+        for h in hs: h.remove()
+    return seen
+
+# %% ../nbs/09_methods.ipynb #2111e97e
+def _block_groups(model:nn.Module, acts:dict, seen:dict)->dict[str, list[str]]:
+    "The slot paths of `acts` grouped by their innermost enclosing block, groups and paths in forward order (`seen`)."
+    blocks = [n for n, m in model.named_modules() if is_block(m)]
+    group = lambda path: max((b for b in blocks if path.startswith(b + '.')), key=len, default=path)
+    groups = {}
+    for n in sorted(acts, key=lambda n: seen.get(n, len(seen))): groups.setdefault(group(n), []).append(n)
+    return groups
+
+# %% ../nbs/09_methods.ipynb #f222a2a0
+def _calibrate_group(model:nn.Module, acts:dict, names:list[str], xs:list, device):
+    "Calibrate the quantizers `names` of `acts` on every batch of `xs`, then switch them to quantizing."
+    for n in names: acts[n].mode, acts[n].observer = 'calib', None
+    for x in xs: _forward(model, x, device)
+    for n in names: acts[n].finish_calibration(); acts[n].mode = 'quant'
+
+# %% ../nbs/09_methods.ipynb #d6a9b80d
 @torch.no_grad()
 def calibrate_sequential(model:nn.Module,  # a quantized model (its weight quantizers calibrated)
                          calib_data,        # a tensor of inputs, or an iterable of batches
@@ -219,36 +283,22 @@ def calibrate_sequential(model:nn.Module,  # a quantized model (its weight quant
     weights = [q for q in quantizers(model).values() if q.kind == 'weight']
     xs = list(_calib_batches(calib_data, batch_size, model_dtype(model)))
     device, was_training = next(model.parameters()).device, model.training
-    blocks = [n for n, m in model.named_modules() if is_block(m)]
-    group = lambda path: max((b for b in blocks if path.startswith(b + '.')), key=len, default=path)
-    seen = {}   # slot path -> position in the forward pass
-    def noter(n):
-        def note(m, a): seen.setdefault(n, len(seen))   # returns None: the input is left alone
-        return note
-    hs = [q.register_forward_pre_hook(noter(n)) for n, q in acts.items()]
     model.eval()
     try:
         for q in acts.values(): q.mode = 'off'
         for q in weights: q.mode = 'quant'
-        _forward(model, xs[0][:1] if torch.is_tensor(xs[0]) else xs[0], device)   # one image gives the order
-        for h in hs: h.remove()
-        groups = {}
-        for n in sorted(acts, key=lambda n: seen.get(n, len(seen))): groups.setdefault(group(n), []).append(n)
-        for names in groups.values():
-            for n in names: acts[n].mode, acts[n].observer = 'calib', None
-            for x in xs: _forward(model, x, device)
-            for n in names: acts[n].finish_calibration(); acts[n].mode = 'quant'
+        seen = _forward_order(model, acts, xs[0][:1] if torch.is_tensor(xs[0]) else xs[0], device)   # one image gives the order
+        for names in _block_groups(model, acts, seen).values(): _calibrate_group(model, acts, names, xs, device)
     finally:
-        for h in hs: h.remove()
         for q in [*acts.values(), *weights]: q.mode, q.observer = 'quant', None
         model.train(was_training)
     return model
 
 # %% ../nbs/09_methods.ipynb #429520f2
-REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', estimator='minmax'), calib_n=32,
+REPQ_SHARED = dataclasses.replace(RECIPES['shared'], probs=dict(symmetric=False, format='logsqrt2', estimator='minmax'), calib_n=32,   # RepQ-ViT's default recipe
                                   source="the workbench's shared defaults, log√2 probabilities with the max as scale")
 
-# %% ../nbs/09_methods.ipynb #8fd3acc6
+# %% ../nbs/09_methods.ipynb #5b4a3028
 def _post_ln_stats(model:nn.Module, cfg:QuantConfig, xc:Tensor, paths:list[str], order:str)->dict[str, tuple[Tensor, Tensor]]:
     "Per-channel (scales, zero points) of the post-LN inputs at `paths` under `cfg` (per channel there), calibrated in `order`."
     if order == 'float': cfg = QuantConfig(weight=None, input=None, matmul=None, probs=None, overrides={f'{p}.input': cfg.spec_for(f'{p}.input') for p in paths})
@@ -259,7 +309,7 @@ def _post_ln_stats(model:nn.Module, cfg:QuantConfig, xc:Tensor, paths:list[str],
         return {p: (qs[f'{p}.input'].scale.reshape(-1).clone(), qs[f'{p}.input'].zero_point.reshape(-1).clone()) for p in paths}
     finally: dequantize(model)
 
-# %% ../nbs/09_methods.ipynb #543a8726
+# %% ../nbs/09_methods.ipynb #1ff8c292
 def _set_tilde(model:nn.Module, tilde:dict)->set[str]:
     "Give the per-tensor asymmetric integer post-LN input quantizers their (s̃, z̃); the slot paths set."
     qs, done = quantizers(model), set()
@@ -269,19 +319,16 @@ def _set_tilde(model:nn.Module, tilde:dict)->set[str]:
             q.scale, q.zero_point = torch.full_like(q.scale, st), torch.full_like(q.zero_point, float(zt)); done.add(f'{p}.input')
     return done
 
-# %% ../nbs/09_methods.ipynb #cd3059fe
-def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose, calib_n:int|None, undo:Undo):
-    "RepQ-ViT's pipeline (shared by DopQ-ViT): per-channel statistics, reparameterization, per-tensor quantization."
-    xc = calib_tensor(calib_data, calib_n, dtype=model_dtype(model))
-    pairs = norm_linear_pairs(model)
-    if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
-    paths = [p for p, *_ in pairs]
-    cfg = config if recipe.from_config else recipe_config(recipe, config, model)
-    if recipe.from_config and recipe.order == 'float': stats = per_channel_input_stats(model, config, xc, paths)
-    else:
-        per_channel = {f'{p}.input': dict(symmetric=False, granularity='channel', axis=-1) for p in paths} if recipe.from_config else {}
-        stats = _post_ln_stats(model, with_overrides(cfg, **per_channel), xc, paths, recipe.order)
-    tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
+# %% ../nbs/09_methods.ipynb #c7f3897e
+def _repq_stats(model:nn.Module, config:QuantConfig, cfg:QuantConfig, recipe:Recipe, xc:Tensor, paths:list[str])->dict:
+    "Per-channel (scales, zero points) of the post-LN inputs at `paths`, calibrated as `recipe` says (`cfg`: its config)."
+    if recipe.from_config and recipe.order == 'float': return per_channel_input_stats(model, config, xc, paths)
+    per_channel = {f'{p}.input': dict(symmetric=False, granularity='channel', axis=-1) for p in paths} if recipe.from_config else {}
+    return _post_ln_stats(model, with_overrides(cfg, **per_channel), xc, paths, recipe.order)
+
+# %% ../nbs/09_methods.ipynb #54132bfc
+def _repq_quantize(model:nn.Module, cfg:QuantConfig, recipe:Recipe, xc:Tensor, paths:list[str], tilde:dict):
+    "Quantize the reparameterized `model` with `cfg` as `recipe` says, the post-LN inputs at (s̃, z̃) from `tilde`."
     probs = cfg.probs and QuantSpec(cfg.probs.bits, **recipe.probs)
     final = with_overrides(cfg, **({'*.probs': probs} if probs else {}),
                            **({} if recipe.from_config else {f'{p}.input': {'granularity': 'tensor'} for p in paths}))
@@ -290,24 +337,44 @@ def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose
         quantize(model, final, xc[:1])   # the wrappers and weight scales; every activation range is set below
         calibrate_sequential(model, xc, keep=_set_tilde(model, tilde))
 
-# %% ../nbs/09_methods.ipynb #d4a39958
+# %% ../nbs/09_methods.ipynb #148cb9d5
+def _repq(model:nn.Module, config:QuantConfig, calib_data, recipe:Recipe, choose, calib_n:int|None, undo:Undo):
+    "RepQ-ViT's pipeline (shared by DopQ-ViT): per-channel statistics, reparameterization, per-tensor quantization."
+    xc = calib_tensor(calib_data, calib_n, dtype=model_dtype(model))
+    pairs = norm_linear_pairs(model)
+    if not pairs: raise QuantConfigError(f"{type(model).__name__} has no LayerNorm → Linear pairs to reparameterize")
+    paths = [p for p, *_ in pairs]
+    cfg = config if recipe.from_config else recipe_config(recipe, config, model)
+    stats = _repq_stats(model, config, cfg, recipe, xc, paths)
+    tilde = {p: reparameterize(nrm, lin, *stats[p], choose=choose, undo=undo) for p, nrm, lin in pairs}
+    _repq_quantize(model, cfg, recipe, xc, paths, tilde)
+
+# %% ../nbs/09_methods.ipynb #c1137337
 def _recipe(recipe, shared:Recipe, paper:Recipe)->Recipe:
+    "The `Recipe` that `recipe` ('shared', 'paper' or a `Recipe`) names."
     if isinstance(recipe, Recipe): return recipe
     if recipe not in ('shared', 'paper'): raise QuantConfigError(f"recipe must be 'shared', 'paper' or a Recipe, got {recipe!r}")
     return shared if recipe == 'shared' else paper
 
-# %% ../nbs/09_methods.ipynb #984b914a
+# %% ../nbs/09_methods.ipynb #14620ea1
 @register_method('repq-vit')
 class RepQViT(MethodConfig):
     "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
     calib_n:int|None = 32       # calibration images used (the first `calib_n`; None: all)
     recipe:str|Recipe = 'shared' # 'shared': the config's estimators (the default); 'paper': `RECIPES['repq-vit']`; or a `Recipe`
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, quantized in place
+            calib_data,      # calibration inputs, as `quantize` takes them
+            undo,            # the run's `Undo` record (the reparameterized tensors go there)
+            train_data=None, # unused: RepQ-ViT does not train
+            progress=False,  # unused: no progress bars
+           )->dict:
+        "RepQ-ViT's pipeline with the mean-scale choice."
         _repq(model, self.quant, calib_data, _recipe(self.recipe, REPQ_SHARED, RECIPES['repq-vit']), mean_scale, self.calib_n, undo)
         return {}
 
-# %% ../nbs/09_methods.ipynb #f9481197
+# %% ../nbs/09_methods.ipynb #1cfccde0
 def repq_vit(model:nn.Module,     # the float model, quantized in place
              config:QuantConfig,  # bit widths and default specs
              calib_data,          # calibration inputs
@@ -316,33 +383,45 @@ def repq_vit(model:nn.Module,     # the float model, quantized in place
     "`quantize(model, RepQViT(quant=config, **options), calib_data)`."
     return RepQViT(model, config, calib_data, **options)
 
-# %% ../nbs/09_methods.ipynb #473ba863
-def mad_scale(s:Tensor, z:Tensor, k:float=3.0)->tuple[float, int]:
+# %% ../nbs/09_methods.ipynb #97fc61aa
+def mad_scale(s:Tensor,    # per-channel scales
+              z:Tensor,    # per-channel zero points
+              k:float=3.0, # keep the channels within `k` mean absolute deviations of the median scale
+             )->tuple[float, int]:
     "MOSF: mean scale and rounded mean zero point over the channels whose scale is within `k` mean absolute deviations of the median."
     dev = (s - s.median()).abs()
     keep = dev <= k * dev.mean()
     if not keep.any(): keep = torch.ones_like(keep)
     return s[keep].mean().item(), round(z[keep].float().mean().item())
 
-# %% ../nbs/09_methods.ipynb #4a403cfd
+# %% ../nbs/09_methods.ipynb #eb238d8c
 _tanq = dict(symmetric=False, format='tanq', estimator='minmax')
-DOPQ_SHARED = dataclasses.replace(REPQ_SHARED, probs=_tanq, source="the workbench's shared defaults, TanQ probabilities with the max as scale")
+DOPQ_SHARED = dataclasses.replace(REPQ_SHARED, probs=_tanq, source="the workbench's shared defaults, TanQ probabilities with the max as scale")   # DopQ-ViT's default recipe
+
+# %% ../nbs/09_methods.ipynb #615fee44
 RECIPES['dopq-vit'] = dataclasses.replace(RECIPES['repq-vit'], probs=_tanq,
     source="DopQ-ViT (Yang et al., arXiv 2408.03291): TanQ softmax and MOSF (abstract); everything else RepQ-ViT's "
            "recipe, which it builds on (its experimental section and code were not available to check); TanQ's max scale is ours")
 
-# %% ../nbs/09_methods.ipynb #d4f1df09
+# %% ../nbs/09_methods.ipynb #ae585c0b
 @register_method('dopq-vit')
 class DopQViT(MethodConfig):
     "DopQ-ViT: RepQ-ViT's reparameterization with the MOSF scale choice and TanQ attention probabilities."
     calib_n:int|None = 32       # calibration images used (None: all)
     recipe:str|Recipe = 'shared' # 'shared' (the default), 'paper' (`RECIPES['dopq-vit']`) or a `Recipe`
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, quantized in place
+            calib_data,      # calibration inputs, as `quantize` takes them
+            undo,            # the run's `Undo` record (the reparameterized tensors go there)
+            train_data=None, # unused: DopQ-ViT does not train
+            progress=False,  # unused: no progress bars
+           )->dict:
+        "RepQ-ViT's pipeline with the MOSF choice."
         _repq(model, self.quant, calib_data, _recipe(self.recipe, DOPQ_SHARED, RECIPES['dopq-vit']), mad_scale, self.calib_n, undo)
         return {}
 
-# %% ../nbs/09_methods.ipynb #bccf8eda
+# %% ../nbs/09_methods.ipynb #d9c57007
 def dopq_vit(model:nn.Module,     # the float model, quantized in place
              config:QuantConfig,  # bit widths and default specs
              calib_data,          # calibration inputs
@@ -354,7 +433,9 @@ def dopq_vit(model:nn.Module,     # the float model, quantized in place
 # %% ../nbs/09_methods.ipynb #f02eb793
 def _qwt_hook(block, args, out): return out + block.qwt(args[0])
 
-def remove_qwt(model:nn.Module)->nn.Module:
+# %% ../nbs/09_methods.ipynb #3afa6752
+def remove_qwt(model:nn.Module, # a model with QwT compensations (changed in place)
+              )->nn.Module:
     "Remove every QwT compensation (in place)."
     for m in model.modules():
         if isinstance(getattr(m, 'qwt', None), nn.Linear):
@@ -363,6 +444,7 @@ def remove_qwt(model:nn.Module)->nn.Module:
             del m.qwt
     return model
 
+# %% ../nbs/09_methods.ipynb #07adf198
 def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor], twins:list[nn.Module]|None=None)->list[tuple]:
     "The inputs and outputs of each of `blocks` (tokens as rows) when `model` runs once over the batches `xs`; with `twins`, also each twin's output on the same input."
     ins, outs, touts = [[] for _ in blocks], [[] for _ in blocks], [[] for _ in blocks]
@@ -380,6 +462,7 @@ def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor], twins:li
         for h in hs: h.remove()
     return [(torch.cat(i), torch.cat(o), *([torch.cat(t)] if twins else [])) for i, o, t in zip(ins, outs, touts)]
 
+# %% ../nbs/09_methods.ipynb #36e709cd
 def _lstsq(xa:Tensor, r:Tensor, ridge:float)->tuple[Tensor, float]:
     "(XᵀX + λI)⁻¹XᵀR in float64 with λ = `ridge`·mean diag(XᵀX); with `ridge=0` and a singular XᵀX, λ falls back to 1e-8·mean diag. Returns C and the λ fraction used."
     g, eye = xa.T @ xa, torch.eye(xa.shape[1], dtype=torch.float64, device=xa.device)
@@ -388,12 +471,40 @@ def _lstsq(xa:Tensor, r:Tensor, ridge:float)->tuple[Tensor, float]:
         if info.item() == 0 and torch.isfinite(c).all(): return c, frac
     raise QuantConfigError("QwT: the block inputs' Gram matrix is singular even with a 1e-8 ridge")
 
+# %% ../nbs/09_methods.ipynb #80f00498
+def _fit_block(x:Tensor, yq:Tensor, yf:Tensor, ridge:float, min_r2:float|None)->tuple[Tensor, dict]:
+    "C for one block (inputs `x`, quantized outputs `yq`, targets `yf`) and its record: MSE before/after, R², kept, λ used."
+    r = (yf.float() - yq.float()).double()   # fitted in float64 whatever the model's dtype, then cast back
+    xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64, device=x.device)], 1)
+    c, used = _lstsq(xa, r, ridge)
+    before, after = r.pow(2).mean().item(), (r - (xa @ c)).pow(2).mean().item()
+    ss_tot = (r - r.mean(0)).pow(2).mean().item()
+    r2 = 1 - after / ss_tot if ss_tot > 0 else 0.0   # a residual with nothing to explain counts as no improvement
+    kept = min_r2 is None or r2 > min_r2
+    return c, dict(mse_before=before, mse_after=after if kept else before, r2=r2, kept=kept, ridge=used)
+
+# %% ../nbs/09_methods.ipynb #fddba30f
+def _install_compensation(bq:nn.Module, c:Tensor, x:Tensor, rec:Undo):
+    "Make `c` (weights, then a bias row) block `bq`'s `qwt` Linear, hooked onto its output; recorded in `rec`."
+    comp = nn.Linear(x.shape[1], c.shape[1]).to(x.device, x.dtype)
+    comp.weight.copy_(c[:-1].T.float()); comp.bias.copy_(c[-1].float())
+    rec.set(bq, 'qwt', comp)
+    if not any(h is _qwt_hook for h in bq._forward_hooks.values()): rec.hook(bq, _qwt_hook)
+
+# %% ../nbs/09_methods.ipynb #471579a3
+def _paired_blocks(qmodel:nn.Module, fmodel:nn.Module)->tuple[list[nn.Module], list[nn.Module]]:
+    "The transformer blocks of `qmodel` and of `fmodel`, which must match in number."
+    qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
+    if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
+    return qb, fb
+
+# %% ../nbs/09_methods.ipynb #55fe9385
 @torch.no_grad()
 def fit_qwt(qmodel:nn.Module,          # the quantized model (gets the compensations)
             fmodel:nn.Module,          # the model whose blocks it should follow (float, or GPLQ's stage-1 model)
             calib_data,                # inputs: a tensor or an iterable of batches
             ridge:float=1e-3,          # λ as a fraction of the mean diagonal of XᵀX (0: plain least squares)
-            batch_size:int=64,
+            batch_size:int=64,         # batch size of the forward passes over `calib_data`
             undo:Undo|None=None,       # records the compensations and hooks, so that `dequantize` removes them
             target:str='float-path',   # 'float-path': `fmodel`'s block outputs on its own path; 'quantized-input': `fmodel`'s block run on the quantized block's input
             min_r2:float|None=None,    # keep a compensation only if its R² on the calibration data is above this (None: always)
@@ -403,26 +514,15 @@ def fit_qwt(qmodel:nn.Module,          # the quantized model (gets the compensat
     xs = list(calib_tensor(calib_data, dtype=model_dtype(qmodel)).split(batch_size))
     rec = undo if undo is not None else Undo()   # a throwaway record when the caller keeps none
     remove_qwt(qmodel)   # fit from scratch: a compensation already in place would hide the residual
-    qb = [m for m in qmodel.modules() if is_block(m)]; fb = [m for m in fmodel.modules() if is_block(m)]
-    if len(qb) != len(fb) or not qb: raise QuantConfigError(f"QwT needs the same transformer blocks in both models (found {len(qb)} and {len(fb)})")
+    qb, fb = _paired_blocks(qmodel, fmodel)
     qmodel.eval(); fmodel.eval(); records = []
     if target == 'float-path': float_out = [y for _, y in _block_io(fmodel, fb, xs)]   # the targets: one pass of the float model
     for i, bq in enumerate(qb):   # the quantized side goes block by block: earlier compensations change later inputs
         if target == 'float-path': (x, yq), = _block_io(qmodel, [bq], xs); yf = float_out[i]
         else: (x, yq, yf), = _block_io(qmodel, [bq], xs, twins=[fb[i]])
-        r = (yf.float() - yq.float()).double()   # fitted in float64 whatever the model's dtype, then cast back
-        xa = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64, device=x.device)], 1)
-        c, used = _lstsq(xa, r, ridge)
-        before, after = r.pow(2).mean().item(), (r - (xa @ c)).pow(2).mean().item()
-        ss_tot = (r - r.mean(0)).pow(2).mean().item()
-        r2 = 1 - after / ss_tot if ss_tot > 0 else 0.0   # a residual with nothing to explain counts as no improvement
-        kept = min_r2 is None or r2 > min_r2
-        if kept:
-            comp = nn.Linear(x.shape[1], r.shape[1]).to(x.device, x.dtype)
-            comp.weight.copy_(c[:-1].T.float()); comp.bias.copy_(c[-1].float())
-            rec.set(bq, 'qwt', comp)
-            if not any(h is _qwt_hook for h in bq._forward_hooks.values()): rec.hook(bq, _qwt_hook)
-        records.append(dict(block=i, mse_before=before, mse_after=after if kept else before, r2=r2, kept=kept, ridge=used))
+        c, fit = _fit_block(x, yq, yf, ridge, min_r2)
+        if fit['kept']: _install_compensation(bq, c, x, rec)
+        records.append(dict(block=i, **fit))
     return records
 
 # %% ../nbs/09_methods.ipynb #a1c0e7d7
@@ -433,6 +533,17 @@ RECIPES['qwt'] = dataclasses.replace(RECIPES['repq-vit'], calib_n=512,
            "authors' code (QwT-cls-RepQ-ViT). Left open: the code's W8A8 patch embedding and head (here head at the "
            "config's bits, embedding float), its augmented calibration draws (here un-augmented, the 32 RepQ images are "
            "the first of the 512), its fp16 compensation product (here float32)")
+
+# %% ../nbs/09_methods.ipynb #c13906a8
+def _checked_choices(table:dict, recipe:dict, method:str, free:tuple)->dict:
+    "`recipe` (a dict of choices) checked against `table`: every key, and each value one of the recipes' unless `free`."
+    keys = set(next(iter(table.values())))
+    if set(recipe) != keys: raise QuantConfigError(f"{method}: a recipe dict gives every choice; missing {sorted(keys - set(recipe))}, "
+                                                   f"unknown {sorted(set(recipe) - keys)} (start from one of the recipes, e.g. dict(table['paper']))")
+    for k, v in recipe.items():
+        ok = [r[k] for r in table.values()]
+        if k not in free and v not in ok: raise QuantConfigError(f"{method}: recipe[{k!r}] must be one of {ok}, got {v!r}")
+    return dict(recipe)
 
 # %% ../nbs/09_methods.ipynb #b1d2e3f4
 def recipe_choices(table:dict,         # recipe name -> dict of choices, e.g. `QWT_CHOICES`
@@ -446,20 +557,20 @@ def recipe_choices(table:dict,         # recipe name -> dict of choices, e.g. `Q
         if recipe not in table: raise QuantConfigError(f"{method}: recipe must be {names} (or a dict of choices), got {recipe!r}")
         return dict(table[recipe])
     if not isinstance(recipe, dict): raise QuantConfigError(f"{method}: recipe must be {names} or a dict of choices, got {type(recipe).__name__}")
-    keys = set(next(iter(table.values())))
-    if set(recipe) != keys: raise QuantConfigError(f"{method}: a recipe dict gives every choice; missing {sorted(keys - set(recipe))}, "
-                                                   f"unknown {sorted(set(recipe) - keys)} (start from one of the recipes, e.g. dict(table['paper']))")
-    for k, v in recipe.items():
-        ok = [r[k] for r in table.values()]
-        if k not in free and v not in ok: raise QuantConfigError(f"{method}: recipe[{k!r}] must be one of {ok}, got {v!r}")
-    return dict(recipe)
-
+    return _checked_choices(table, recipe, method, free)
 
 # %% ../nbs/09_methods.ipynb #b1d2e3f6
 QWT_CHOICES = {   # every choice on which the workbench's QwT ('shared') and the paper's code ('paper') differ
     'shared': dict(base='ptq', target='float-path', ridge=1e-3, keep='all', fit_n=None),
     'paper': dict(base='repq-vit paper', target='quantized-input', ridge=0.0, keep='r2>0', fit_n=512)}
 
+# %% ../nbs/09_methods.ipynb #51a9c1be
+def _qwt_base(c:dict, base:str|None, base_options:dict)->tuple[str, dict]:
+    "The base method's name and options for QwT's choices `c`: the recipe's base (and its recipe) unless `base` names another."
+    name, _, base_recipe = c['base'].partition(' ')
+    base = base or name
+    opts = {'recipe': base_recipe, **base_options} if base_recipe and base in ('repq-vit', 'dopq-vit') else base_options
+    return base, opts
 
 # %% ../nbs/09_methods.ipynb #a1c0e7d2
 @register_method('qwt')
@@ -470,11 +581,17 @@ class QwT(MethodConfig):
     recipe:str|dict = 'shared' # 'shared' (float-path target, always kept), 'paper' (`RECIPES['qwt']`), or a dict of `QWT_CHOICES` keys
     base_options:dict = dataclasses.field(default_factory=dict) # options of the base method (e.g. dict(calib_n=64))
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, quantized in place
+            calib_data,      # calibration inputs, as `quantize` takes them
+            undo,            # the run's `Undo` record (the compensations and hooks go there)
+            train_data=None, # unused: QwT does not train
+            progress=False,  # show the base method's progress bars
+           )->dict:
+        "The base method, then `fit_qwt` on the choices of `recipe`; learns the base's result and the fit records."
         c = recipe_choices(QWT_CHOICES, self.recipe, 'qwt', free=('fit_n',))
-        name, _, base_recipe = c['base'].partition(' ')
-        base, ridge = self.base or name, c['ridge'] if self.ridge is None else self.ridge
-        opts = {'recipe': base_recipe, **self.base_options} if base_recipe and base in ('repq-vit', 'dopq-vit') else self.base_options
+        base, opts = _qwt_base(c, self.base, self.base_options)
+        ridge = c['ridge'] if self.ridge is None else self.ridge
         if torch.is_tensor(calib_data): calib_data = _cast_input(calib_data, model_dtype(model))   # one warning, not one per stage
         fit_data = calib_tensor(calib_data, c['fit_n'], dtype=model_dtype(model)) if c['fit_n'] else calib_data
         fmodel = copy.deepcopy(model)
@@ -482,7 +599,7 @@ class QwT(MethodConfig):
         fit = dict(target=c['target'], min_r2=0.0 if c['keep'] == 'r2>0' else None)
         return dict(base=quant_result(model), qwt_fit=fit_qwt(model, fmodel, fit_data, ridge, undo=undo, **fit))
 
-# %% ../nbs/09_methods.ipynb #af12118a
+# %% ../nbs/09_methods.ipynb #b785604a
 def qwt(model:nn.Module,     # the float model, quantized in place
         config:QuantConfig,  # bit widths and default specs
         calib_data,          # calibration inputs
@@ -491,7 +608,7 @@ def qwt(model:nn.Module,     # the float model, quantized in place
     "`quantize(model, QwT(quant=config, **options), calib_data)`."
     return QwT(model, config, calib_data, **options)
 
-# %% ../nbs/09_methods.ipynb #0cd3ebba
+# %% ../nbs/09_methods.ipynb #4b7821ba
 def lsq_config(w_bits:int|None,              # weight bits (None: weights off)
                a_bits:int|None,              # activation and probability bits (None: off)
                act_granularity:str='tensor', # 'tensor' or 'channel' activation scales
@@ -503,7 +620,7 @@ def lsq_config(w_bits:int|None,              # weight bits (None: weights off)
     return QuantConfig(weight=w_bits and QuantSpec(w_bits, granularity='channel', axis=0, format='lsq'),
                        input=act, matmul=act, probs=a_bits and QuantSpec(a_bits, symmetric=False, format='lsq', estimator=estimator, **g))
 
-# %% ../nbs/09_methods.ipynb #2e76c2c7
+# %% ../nbs/09_methods.ipynb #cfb5f5f0
 @register_method('qat', trains=True)
 class QAT(MethodConfig):
     "Full QAT: LSQ on weights and activations at `quant`'s bit widths, trained `epochs` epochs."
@@ -511,7 +628,14 @@ class QAT(MethodConfig):
     lr:float = 1e-4          # peak learning rate (AdamW, cosine with 0.1 epoch warm-up)
     limit:int|None = None    # train on the first `limit` images of each epoch (None: all)
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, trained and quantized in place
+            calib_data,      # calibration inputs (the initial scales)
+            undo,            # the run's `Undo` record (every tensor is kept: training changes them)
+            train_data=None, # the training set
+            progress=False,  # show the training progress bar
+           )->dict:
+        "LSQ quantizers at `quant`'s bits, calibrated, then trained with the weights; learns the training history."
         dtype, config = model_dtype(model), self.quant
         undo.keep_all(model)   # training changes every weight: dequantize puts the float ones back
         quantize(model, lsq_config(config.weight and config.weight.bits, config.input and config.input.bits), calib_data)
@@ -520,7 +644,7 @@ class QAT(MethodConfig):
         model.eval()
         return dict(train_history=history)
 
-# %% ../nbs/09_methods.ipynb #425ea3b3
+# %% ../nbs/09_methods.ipynb #bad0ae2c
 def qat(model:nn.Module,     # the float model, trained and quantized in place
         config:QuantConfig,  # bit widths
         calib_data,          # calibration inputs (initial scales)
@@ -529,7 +653,7 @@ def qat(model:nn.Module,     # the float model, trained and quantized in place
     "`quantize(model, QAT(quant=config, **options), calib_data, train_data=...)`."
     return QAT(model, config, calib_data, **options)
 
-# %% ../nbs/09_methods.ipynb #0f19d08d
+# %% ../nbs/09_methods.ipynb #5a8e9570
 class PCADistill(Callback):
     "MSE between the student's and teacher's penultimate features projected on the teacher's top principal components."
     def __init__(self, teacher:nn.Module,   # the float model whose features the student follows
@@ -539,17 +663,37 @@ class PCADistill(Callback):
                  reduction:str='mean'):  # 'mean': over batch and components; 'sum': summed over components, averaged over the batch (GPLQ Eq. 1)
         if reduction not in ('mean', 'sum'): raise QuantConfigError(f"PCADistill: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.teacher, self.mean, self.components, self.weight, self.reduction = teacher.eval(), mean, components, weight, reduction
-    def before_fit(self, s):
-        self.feats, self.dtype = [], model_dtype(self.teacher)
-        self.h = s.model.get_classifier().register_forward_pre_hook(lambda m, a: self.feats.append(a[0]))
-    def extra_loss(self, s):
-        student = self.feats.pop(); self.feats.clear()
-        with torch.no_grad(): teacher = self.teacher.forward_head(self.teacher.forward_features(s.x.to(self.dtype)), pre_logits=True)
-        p = lambda f: (f.float() - self.mean) @ self.components   # in float32 (the PCA's dtype) for half-precision models
-        if self.reduction == 'mean': return self.weight * F.mse_loss(p(student), p(teacher))
-        return self.weight * (p(student) - p(teacher)).pow(2).sum(-1).mean()
-    def after_fit(self, s): self.h.remove()
 
+# %% ../nbs/09_methods.ipynb #1e244a3c
+@patch
+def before_fit(self:PCADistill,
+               s, # the training state (`TrainState`) before the first epoch
+              ):
+    "Hook the student's classifier to catch its input (the penultimate features) at every step."
+    self.feats, self.dtype = [], model_dtype(self.teacher)
+    self.h = s.model.get_classifier().register_forward_pre_hook(lambda m, a: self.feats.append(a[0]))
+
+# %% ../nbs/09_methods.ipynb #6bda7cae
+@patch
+def after_fit(self:PCADistill,
+              s, # the training state after the last epoch
+             ):
+    "Remove the hook."
+    self.h.remove()
+
+# %% ../nbs/09_methods.ipynb #5dee57d2
+@patch
+def extra_loss(self:PCADistill,
+               s, # the training state after the forward pass (`s.x`: the batch)
+              ):
+    "α × the squared distance between the student's and the teacher's projected features (mean or sum over components)."
+    student = self.feats.pop(); self.feats.clear()
+    with torch.no_grad(): teacher = self.teacher.forward_head(self.teacher.forward_features(s.x.to(self.dtype)), pre_logits=True)
+    p = lambda f: (f.float() - self.mean) @ self.components   # in float32 (the PCA's dtype) for half-precision models
+    if self.reduction == 'mean': return self.weight * F.mse_loss(p(student), p(teacher))
+    return self.weight * (p(student) - p(teacher)).pow(2).sum(-1).mean()
+
+# %% ../nbs/09_methods.ipynb #5952b409
 @torch.no_grad()
 def pca_components(feats:Tensor,      # features, one row per image
                    variance:float=0.6, # the share of the variance to keep
@@ -579,6 +723,32 @@ GPLQ_CHOICES = {   # every choice on which the workbench's GPLQ ('shared') and t
     'paper': dict(activations='symmetric-minmax', schedule='constant', regularize=False, pca_reduction='sum',
                   pca_multiple=32, qwt_target='stage1')}
 
+# %% ../nbs/09_methods.ipynb #8bee9c0e
+def _gplq_pca(teacher:nn.Module, xc:Tensor, variance:float, multiple:int)->tuple[Tensor, Tensor]:
+    "The PCA (mean, kept directions) of `teacher`'s penultimate features on `xc`; rounded to `multiple` only for features at least 256 wide."
+    with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
+    return pca_components(feats, variance, multiple=multiple if feats.shape[1] >= 256 else 1)
+
+# %% ../nbs/09_methods.ipynb #ca877bc8
+def _gplq_activations(c:dict, config:QuantConfig)->QuantConfig:
+    "Stage 1's config for the choices `c`: activations only (the paper's or the workbench's LSQ), at `config`'s activation bits."
+    a_bits = config.input.bits if config.input else None
+    return gplq_paper_config(a_bits) if c['activations'] == 'symmetric-minmax' else lsq_config(None, a_bits, act_granularity='channel')
+
+# %% ../nbs/09_methods.ipynb #b9ace0fc
+def _gplq_train_config(c:dict, epochs:int, lr:float, limit:int|None)->TrainConfig:
+    "Stage 1's `TrainConfig` for the choices `c`: constant or cosine schedule, with or without label smoothing and clipping."
+    sched = dict(warmup_epochs=0, min_lr_ratio=1.0) if c['schedule'] == 'constant' else dict(warmup_epochs=0.1)
+    reg = dict(label_smoothing=0.1, grad_clip=1.0) if c['regularize'] else dict(label_smoothing=0.0, grad_clip=None)
+    return TrainConfig(epochs=epochs, lr=lr, weight_decay=0.0, limit=limit, **sched, **reg)
+
+# %% ../nbs/09_methods.ipynb #8914fa50
+def _gplq_weights(model:nn.Module, w_bits:int):
+    "Give every `QuantLinear` of `model` a `w_bits` percentile per-channel weight quantizer, calibrated now."
+    wspec = QuantSpec(w_bits, granularity='channel', axis=0, estimator='percentile')
+    for m in model.modules():
+        if type(m).__name__ == 'QuantLinear':
+            m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
 
 # %% ../nbs/09_methods.ipynb #9c1e5a08
 @register_method('gplq', trains=True)
@@ -591,35 +761,32 @@ class GPLQ(MethodConfig):
     limit:int|None = None      # train on the first `limit` images of each epoch (None: all)
     recipe:str|dict = 'shared' # 'shared' (the default), 'paper' (`RECIPES['gplq']`), or a dict of `GPLQ_CHOICES` keys
 
-    def run(self, model, calib_data, undo, train_data=None, progress=False)->dict:
+    def run(self,
+            model,           # the float model, trained and quantized in place
+            calib_data,      # calibration inputs (PCA, initial scales, QwT fit)
+            undo,            # the run's `Undo` record (every tensor is kept: stage 1 trains them)
+            train_data=None, # the training set of stage 1
+            progress=False,  # show the training progress bar
+           )->dict:
+        "Both stages; learns the training history, the QwT fit records and the number of PCA directions."
         c = recipe_choices(GPLQ_CHOICES, self.recipe, 'gplq')
         lr = (5e-6 if c['schedule'] == 'constant' else 5e-5) if self.lr is None else self.lr
         dtype = model_dtype(model)
         xc = calib_tensor(calib_data, self.calib_n, dtype=dtype)
         undo.keep_all(model)   # stage 1 trains every weight: dequantize puts the float ones back
         teacher = copy.deepcopy(model).eval()
-        with torch.no_grad(): feats = torch.cat([teacher.forward_head(teacher.forward_features(x), pre_logits=True) for x in xc.split(128)])
-        mean, comps = pca_components(feats, self.variance, multiple=c['pca_multiple'] if feats.shape[1] >= 256 else 1)
-        config = self.quant
-        a_bits = config.input.bits if config.input else None
-        acts = gplq_paper_config(a_bits) if c['activations'] == 'symmetric-minmax' else lsq_config(None, a_bits, act_granularity='channel')
-        quantize(model, acts, xc)                                                                     # stage 1
-        sched = dict(warmup_epochs=0, min_lr_ratio=1.0) if c['schedule'] == 'constant' else dict(warmup_epochs=0.1)
-        reg = dict(label_smoothing=0.1, grad_clip=1.0) if c['regularize'] else dict(label_smoothing=0.0, grad_clip=None)
-        tc = TrainConfig(epochs=self.epochs, lr=lr, weight_decay=0.0, limit=self.limit, **sched, **reg)
+        mean, comps = _gplq_pca(teacher, xc, self.variance, c['pca_multiple'])
+        quantize(model, _gplq_activations(c, self.quant), xc)                                         # stage 1
+        tc = _gplq_train_config(c, self.epochs, lr, self.limit)
         distill = PCADistill(teacher, mean, comps, reduction=c['pca_reduction'])
         with _inputs_as(model, dtype): history = train(model, train_data, tc, callbacks=[distill], progress=progress)
         model.eval()
         stage1 = copy.deepcopy(model).eval() if c['qwt_target'] == 'stage1' else teacher   # the paper's: float weights, quantized activations
-        if config.weight:                                                                             # stage 2
-            wspec = QuantSpec(config.weight.bits, granularity='channel', axis=0, estimator='percentile')
-            for m in model.modules():
-                if type(m).__name__ == 'QuantLinear':
-                    m.weight_quantizer = make_quantizer(wspec, 'weight', f'{m.name}.weight').calibrate_weight(m.weight.detach())
+        if self.quant.weight: _gplq_weights(model, self.quant.weight.bits)                            # stage 2
         fit = dict(target='quantized-input', min_r2=0.0) if c['qwt_target'] == 'stage1' else {}
         return dict(train_history=history, qwt_fit=fit_qwt(model, stage1, xc, undo=undo, **fit), pca_dims=comps.shape[1])
 
-# %% ../nbs/09_methods.ipynb #cf0c25e3
+# %% ../nbs/09_methods.ipynb #2d1c71f8
 def gplq(model:nn.Module,     # the float model, trained and quantized in place
          config:QuantConfig,  # bit widths
          calib_data,          # calibration inputs
@@ -654,13 +821,15 @@ RECIPES['gplq'] = Recipe(
 
 # %% ../nbs/09_methods.ipynb #945369ca
 def _estimator(d:dict)->str:
+    "The estimator of the slot-kind dict `d`, with its parameters, e.g. 'percentile(p=99.99)'."
     name = d.get('estimator', 'minmax'); est = CALIBRATORS[name]
     ps = ([f"p={d.get('percentile', 99.99)}"] if name == 'percentile' else []) + \
          ([f"candidates={tuple(d.get('candidates') or est.default_candidates)}", f"error={d.get('error', 'mse')}"] if 'candidates' in getattr(est, 'params', ()) else [])
     return f"{name}({', '.join(ps)})" if ps else name
 
-
-def recipe_table(recipe:Recipe)->str:
+# %% ../nbs/09_methods.ipynb #c71f5924
+def recipe_table(recipe:Recipe, # the recipe to show
+                )->str:
     "`recipe` as a markdown table: per slot kind the estimator, symmetry, granularity and format; then order, size and source."
     rows = ['| slot kind | estimator | symmetric | granularity | format |', '|---|---|---|---|---|']
     for kind, label in RECIPE_KINDS.items():
@@ -672,29 +841,36 @@ def recipe_table(recipe:Recipe)->str:
              f"**specs** {'the caller’s config (`QuantConfig.wa` defaults shown)' if recipe.from_config else 'from the recipe'}; **source** {recipe.source}"]
     return '\n'.join(rows)
 
+# %% ../nbs/09_methods.ipynb #448e1ece
+def _ablation_run(cls, ref:nn.Module, recipe, n:int, w_bits:int, a_bits:int, seed:int, train_set)->nn.Module:
+    "`cls` at W`w_bits`A`a_bits` with `recipe` on a copy of `ref`, calibrated on `n` seeded images of `train_set`."
+    from .data import calibration_set
+    xc = calibration_set(n, seed, ds=train_set)[0]
+    options = dict(calib_n=n) if 'calib_n' in cls.option_names() else {}
+    torch.manual_seed(seed)   # as the methods experiment does
+    return quantize(copy.deepcopy(ref), cls(quant=QuantConfig.wa(w_bits, a_bits), recipe=recipe, **options), xc,
+                    train_data=train_set if cls.trains else None)
+
 # %% ../nbs/09_methods.ipynb #c3d4e5f1
 def recipe_ablation(method:str,              # a name in `METHODS`
                     variants:dict,           # label -> recipe ('shared', 'paper', a `Recipe` or a dict of choices), or (recipe, calib_n)
                     model='fm-vit',          # a `load_model` name or a model
-                    w_bits:int=4, a_bits:int=4,
+                    w_bits:int=4,            # weight bits
+                    a_bits:int=4,            # activation bits
                     data='fashion-mnist',    # `load_data` spec: the calibration (train) and evaluation (test) splits
                     calib_n:int=256,         # calibration images for a variant that gives none
                     limit:int|None=None,     # evaluate on the first `limit` test images (None: all)
-                    seed:int=0, progress:bool=True)->dict[str, float]:
+                    seed:int=0,              # seed of the calibration subset and of the run
+                    progress:bool=True,      # print each variant's top-1 as it comes
+                   )->dict[str, float]:
     "Top-1 of `method` at W`w_bits`A`a_bits` under each recipe variant: one run per variant on a fresh copy of `model`."
     from .models import load_model, evaluate
-    from .data import load_data, calibration_set
+    from .data import load_data
     ref = load_model(model); test, train_set = load_data(data, 'test', ref), load_data(data, 'train', ref)
     cls, out = METHODS[method], {}
     for label, v in variants.items():
         recipe, n = v if isinstance(v, tuple) else (v, calib_n)
-        xc = calibration_set(n, seed, ds=train_set)[0]
-        options = dict(calib_n=n) if 'calib_n' in cls.option_names() else {}
-        torch.manual_seed(seed)   # as the methods experiment does
-        q = quantize(copy.deepcopy(ref), cls(quant=QuantConfig.wa(w_bits, a_bits), recipe=recipe, **options), xc,
-                     train_data=train_set if cls.trains else None)
-
+        q = _ablation_run(cls, ref, recipe, n, w_bits, a_bits, seed, train_set)
         out[label] = evaluate(q, test, limit=limit)['top1']
         if progress: print(f"{method} W{w_bits}A{a_bits} {label:28} top-1 {out[label]:.2f}", flush=True)
     return out
-

@@ -13,7 +13,14 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.overrides import TorchFunctionMode
 from tqdm.auto import tqdm
-from timm.layers import Attention as TimmAttention
+from fastcore.basics import patch
+from timm.layers import Attention as TimmAttention, AttentionRope
+from timm.layers.pos_embed_sincos import apply_rot_embed_cat
+from timm.models.eva import EvaAttention
+from timm.models.vision_transformer_relpos import RelPosAttention
+from timm.models.swin_transformer import WindowAttention as SwinWindowAttention
+from timm.models.swin_transformer_v2 import WindowAttention as SwinV2WindowAttention
+from timm.models.levit import Attention as LevitAttention, AttentionDownsample as LevitAttentionDownsample
 from .core import (QuantConfig, QuantSpec, QuantConfigError, CalibrationError, NothingToQuantizeError,
                             CoverageWarning, CoverageError, METHODS)
 from .quantizers import make_quantizer
@@ -28,11 +35,16 @@ __all__ = ['MATMUL_SLOTS', 'ATTENTION_WRAPPERS', 'QuantLinear', 'linear_with_bia
 
 # %% ../nbs/04_quantize.ipynb #1241c800
 def _slot(spec:QuantSpec|None, kind:str, name:str)->nn.Module:
+    "The quantizer for slot `name` (of `kind` 'act' or 'weight'), or an `nn.Identity` if `spec` is None."
     return nn.Identity() if spec is None else make_quantizer(spec, kind=kind, name=name)
 
+# %% ../nbs/04_quantize.ipynb #d402f406
 class QuantLinear(nn.Module):
     "An `nn.Linear` with `input`, `weight` and `output` quantizer slots, sharing the original's parameters."
-    def __init__(self, linear:nn.Linear, config:QuantConfig, name:str=''):
+    def __init__(self, linear:nn.Linear,   # the float layer (its `weight` and `bias` are shared, not copied)
+                 config:QuantConfig,       # gives the spec of each slot, by slot path
+                 name:str='',              # the layer's module path: slot paths are '<name>.input' etc.
+                ):
         super().__init__()
         self.in_features, self.out_features, self.name = linear.in_features, linear.out_features, name
         self.weight, self.bias = linear.weight, linear.bias
@@ -43,19 +55,30 @@ class QuantLinear(nn.Module):
         if hasattr(self.weight_quantizer, 'calibrate_weight'): self.weight_quantizer.calibrate_weight(self.weight.detach())
         self._wcache, self._wkey = None, None
 
-    def quantized_weight(self)->Tensor:
-        "The fake-quantized weight (cached for inference)."
-        wq, w = self.weight_quantizer, self.weight
-        if isinstance(wq, nn.Identity) or wq.mode != 'quant': return w
-        if torch.is_grad_enabled() and w.requires_grad: return wq(w)
-        key = (w._version, w.data_ptr(), wq.scale._version, wq.scale.data_ptr())
-        if key != self._wkey: self._wcache, self._wkey = wq(w.detach()), key
-        return self._wcache
+# %% ../nbs/04_quantize.ipynb #831344ba
+@patch
+def quantized_weight(self:QuantLinear)->Tensor:
+    "The fake-quantized weight (cached for inference)."
+    wq, w = self.weight_quantizer, self.weight
+    if isinstance(wq, nn.Identity) or wq.mode != 'quant': return w
+    if torch.is_grad_enabled() and w.requires_grad: return wq(w)
+    key = (w._version, w.data_ptr(), wq.scale._version, wq.scale.data_ptr())
+    if key != self._wkey: self._wcache, self._wkey = wq(w.detach()), key
+    return self._wcache
 
-    def forward(self, x:Tensor)->Tensor:
-        return self.output_quantizer(F.linear(self.input_quantizer(x), self.quantized_weight(), self.bias))
+# %% ../nbs/04_quantize.ipynb #196d2fab
+@patch
+def forward(self:QuantLinear,
+            x:Tensor, # the layer's input, (..., in_features)
+           )->Tensor:
+    "`output(F.linear(input(x), quantized weight, bias))`."
+    return self.output_quantizer(F.linear(self.input_quantizer(x), self.quantized_weight(), self.bias))
 
-    def extra_repr(self): return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+# %% ../nbs/04_quantize.ipynb #dd4f978f
+@patch
+def extra_repr(self:QuantLinear)->str:
+    "The sizes, as `nn.Linear` prints them."
+    return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 # %% ../nbs/04_quantize.ipynb #1ab3d582
 def linear_with_bias(layer:nn.Module, # an `nn.Linear` or a `QuantLinear`
@@ -69,13 +92,16 @@ def linear_with_bias(layer:nn.Module, # an `nn.Linear` or a `QuantLinear`
 
 # %% ../nbs/04_quantize.ipynb #3bd41199
 def _attn_bias(n:int, scores:Tensor, attn_mask:Tensor|None, is_causal:bool)->Tensor|None:
+    "The additive (n, n) score bias for timm's `attn_mask` / `is_causal` arguments (None: no bias)."
     if is_causal: return scores.new_full((n, n), float('-inf')).triu_(1)
     if attn_mask is None: return None
     if attn_mask.dtype == torch.bool: return torch.zeros_like(attn_mask, dtype=scores.dtype).masked_fill_(~attn_mask, float('-inf'))
     return attn_mask
 
+# %% ../nbs/04_quantize.ipynb #e4d991ee
 MATMUL_SLOTS = ('q', 'k', 'v', 'probs')   # the quantizer slots of every attention wrapper
 
+# %% ../nbs/04_quantize.ipynb #35973537
 def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, children:dict|None, optional:tuple=()):
     "Give an attention wrapper the original's children (or their quantized replacements), parameters, buffers and the four matmul slots."
     object.__setattr__(wrapper, '_float', attn)   # not a submodule: state-dict keys stay timm's
@@ -90,6 +116,7 @@ def _adopt(wrapper:nn.Module, attn:nn.Module, config:QuantConfig, name:str, chil
     for slot in MATMUL_SLOTS:
         setattr(wrapper, f'{slot}_quantizer', _slot(config.spec_for(f'{name}.{slot}'), 'act', f'{name}.{slot}'))
 
+# %% ../nbs/04_quantize.ipynb #51aefb5f
 def _attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=None)->Tensor:
     "softmax(q kᵀ · scale + bias) v with `w`'s q, k, v, probs slots (and its `attn_drop` on the probabilities, if any)."
     fast = w.__dict__.get('converted_attend')   # set by `convert` on wrappers whose slots it can compute directly
@@ -101,36 +128,48 @@ def _attend(w:nn.Module, q:Tensor, k:Tensor, v:Tensor, scale, bias:Tensor|None=N
     if getattr(w, 'attn_drop', None) is not None: probs = w.attn_drop(probs)
     return probs @ w.v_quantizer(v)
 
-# %% ../nbs/04_quantize.ipynb #301379f0
+# %% ../nbs/04_quantize.ipynb #af582804
 class QuantAttention(nn.Module):
     "timm `Attention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
-    def __init__(self, attn:TimmAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:TimmAttention,      # the timm attention to wrap (its children and parameters are taken over)
+                 config:QuantConfig,            # gives the spec of each slot, by slot path
+                 name:str='',                   # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,       # child name -> replacement (the `QuantLinear`s of `qkv` and `proj`)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children, optional=('gate',))
         self.head_dim = attn.head_dim
         self.attn_dim = getattr(attn, 'attn_dim', attn.num_heads * attn.head_dim)
         if not hasattr(self, 'norm'): self.norm = nn.Identity()
 
-    def forward(self, x:Tensor, attn_mask:Tensor|None=None, is_causal:bool=False)->Tensor:
-        b, n, _ = x.shape
-        gate = self.gate(x).sigmoid() if self.gate is not None else None
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
-        q, k = self.q_norm(q), self.k_norm(k)
-        x = _attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal))
-        x = self.norm(x.transpose(1, 2).reshape(b, n, self.attn_dim))
-        if gate is not None: x = x * gate
-        return self.proj_drop(self.proj(x))
+# %% ../nbs/04_quantize.ipynb #8079810d
+@patch
+def forward(self:QuantAttention,
+            x:Tensor,                    # tokens, (batch, tokens, channels)
+            attn_mask:Tensor|None=None,  # boolean (True: attend) or additive mask of the scores
+            is_causal:bool=False,        # mask out later tokens
+           )->Tensor:
+    "timm's `Attention.forward` with explicit, quantized matmuls."
+    b, n, _ = x.shape
+    gate = self.gate(x).sigmoid() if self.gate is not None else None
+    q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
+    q, k = self.q_norm(q), self.k_norm(k)
+    x = _attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal))
+    x = self.norm(x.transpose(1, 2).reshape(b, n, self.attn_dim))
+    if gate is not None: x = x * gate
+    return self.proj_drop(self.proj(x))
 
+# %% ../nbs/04_quantize.ipynb #7a2a9915
 ATTENTION_WRAPPERS = {TimmAttention: QuantAttention}   # exact attention class -> wrapper class
 
 # %% ../nbs/04_quantize.ipynb #3ad88299
-from timm.layers import AttentionRope
-from timm.layers.pos_embed_sincos import apply_rot_embed_cat
-from timm.models.eva import EvaAttention
-
 class QuantRopeAttention(nn.Module):
     "timm `EvaAttention` / `AttentionRope` (rotary embeddings) with explicit matmuls and `q`, `k`, `v`, `probs` slots."
-    def __init__(self, attn:EvaAttention|AttentionRope, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:EvaAttention|AttentionRope, # the rotary attention to wrap
+                 config:QuantConfig,                    # gives the spec of each slot, by slot path
+                 name:str='',                           # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,               # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children, optional=('qkv', 'q_proj', 'k_proj', 'v_proj', 'gate', 'q_bias', 'k_bias', 'v_bias'))
         self.head_dim, self.num_prefix_tokens = attn.head_dim, attn.num_prefix_tokens
@@ -138,169 +177,228 @@ class QuantRopeAttention(nn.Module):
         self.qkv_bias_separate = getattr(attn, 'qkv_bias_separate', False)
         self.num_kv_heads = getattr(attn, 'num_kv_heads', attn.num_heads)
 
-    def qkv_heads(self, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
-        "q, k, v as (batch, heads, tokens, head_dim); k and v with `num_kv_heads` heads."
-        b, n, _ = x.shape
-        if self.qkv is None:
-            heads = lambda t, h: t.reshape(b, n, h, -1).transpose(1, 2)
-            return heads(self.q_proj(x), self.num_heads), heads(self.k_proj(x), self.num_kv_heads), heads(self.v_proj(x), self.num_kv_heads)
-        if self.q_bias is None: qkv = self.qkv(x)
-        else:
-            bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
-            qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
-        return qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
-
-    def forward(self, x:Tensor, rope:Tensor|None=None, attn_mask:Tensor|None=None, is_causal:bool=False)->Tensor:
-        b, n, _ = x.shape
-        gate = self.gate(x).sigmoid() if self.gate is not None else None
-        q, k, v = self.qkv_heads(x)
-        q, k = self.q_norm(q), self.k_norm(k)
-        if rope is not None:
-            p = self.num_prefix_tokens
-            rot = lambda t: torch.cat([t[:, :, :p], apply_rot_embed_cat(t[:, :, p:], rope, half=self.rotate_half)], dim=2).type_as(v)
-            q, k = rot(q), rot(k)
-        if (g := self.num_heads // self.num_kv_heads) > 1: k, v = k.repeat_interleave(g, dim=1), v.repeat_interleave(g, dim=1)
-        x = self.norm(_attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal)).transpose(1, 2).reshape(b, n, -1))
-        if gate is not None: x = x * gate
-        return self.proj_drop(self.proj(x))
-
 ATTENTION_WRAPPERS[EvaAttention] = ATTENTION_WRAPPERS[AttentionRope] = QuantRopeAttention
 
-# %% ../nbs/04_quantize.ipynb #dd8a2ad0
-from timm.models.vision_transformer_relpos import RelPosAttention
+# %% ../nbs/04_quantize.ipynb #055130d3
+@patch
+def qkv_heads(self:QuantRopeAttention,
+              x:Tensor, # tokens, (batch, tokens, channels)
+             )->tuple[Tensor, Tensor, Tensor]:
+    "q, k, v as (batch, heads, tokens, head_dim); k and v with `num_kv_heads` heads."
+    b, n, _ = x.shape
+    if self.qkv is None:
+        heads = lambda t, h: t.reshape(b, n, h, -1).transpose(1, 2)
+        return heads(self.q_proj(x), self.num_heads), heads(self.k_proj(x), self.num_kv_heads), heads(self.v_proj(x), self.num_kv_heads)
+    if self.q_bias is None: qkv = self.qkv(x)
+    else:
+        bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+        qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
+    return qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
 
+# %% ../nbs/04_quantize.ipynb #dcae3207
+@patch
+def forward(self:QuantRopeAttention,
+            x:Tensor,                    # tokens, (batch, tokens, channels)
+            rope:Tensor|None=None,       # the rotary embedding of the non-prefix tokens (None: no rotation)
+            attn_mask:Tensor|None=None,  # boolean (True: attend) or additive mask of the scores
+            is_causal:bool=False,        # mask out later tokens
+           )->Tensor:
+    "timm's rotary-attention forward with explicit, quantized matmuls."
+    b, n, _ = x.shape
+    gate = self.gate(x).sigmoid() if self.gate is not None else None
+    q, k, v = self.qkv_heads(x)
+    q, k = self.q_norm(q), self.k_norm(k)
+    if rope is not None:
+        p = self.num_prefix_tokens
+        rot = lambda t: torch.cat([t[:, :, :p], apply_rot_embed_cat(t[:, :, p:], rope, half=self.rotate_half)], dim=2).type_as(v)
+        q, k = rot(q), rot(k)
+    if (g := self.num_heads // self.num_kv_heads) > 1: k, v = k.repeat_interleave(g, dim=1), v.repeat_interleave(g, dim=1)
+    x = self.norm(_attend(self, q, k, v, self.scale, _attn_bias(n, q, attn_mask, is_causal)).transpose(1, 2).reshape(b, n, -1))
+    if gate is not None: x = x * gate
+    return self.proj_drop(self.proj(x))
+
+# %% ../nbs/04_quantize.ipynb #dd8a2ad0
 class QuantRelPosAttention(nn.Module):
     "timm `RelPosAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
-    def __init__(self, attn:RelPosAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:RelPosAttention, # the relative-position attention to wrap
+                 config:QuantConfig,         # gives the spec of each slot, by slot path
+                 name:str='',                # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,    # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children, optional=('rel_pos',))
         self.head_dim = attn.head_dim
 
-    def forward(self, x:Tensor, shared_rel_pos:Tensor|None=None)->Tensor:
-        b, n, c = x.shape
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
-        q, k = self.q_norm(q), self.k_norm(k)
-        bias = self.rel_pos.get_bias() if self.rel_pos is not None else shared_rel_pos
-        x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, c)
-        return self.proj_drop(self.proj(x))
-
 ATTENTION_WRAPPERS[RelPosAttention] = QuantRelPosAttention
 
-# %% ../nbs/04_quantize.ipynb #4f586569
-from timm.models.swin_transformer import WindowAttention as SwinWindowAttention
+# %% ../nbs/04_quantize.ipynb #2e1103f1
+@patch
+def forward(self:QuantRelPosAttention,
+            x:Tensor,                        # tokens, (batch, tokens, channels)
+            shared_rel_pos:Tensor|None=None, # the model's shared relative-position bias (when the attention has none)
+           )->Tensor:
+    "timm's `RelPosAttention.forward` with explicit, quantized matmuls."
+    b, n, c = x.shape
+    q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
+    q, k = self.q_norm(q), self.k_norm(k)
+    bias = self.rel_pos.get_bias() if self.rel_pos is not None else shared_rel_pos
+    x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, c)
+    return self.proj_drop(self.proj(x))
 
+# %% ../nbs/04_quantize.ipynb #4f586569
 class QuantWindowAttention(nn.Module):
     "timm Swin `WindowAttention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
-    def __init__(self, attn:SwinWindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:SwinWindowAttention, # Swin's window attention to wrap
+                 config:QuantConfig,             # gives the spec of each slot, by slot path
+                 name:str='',                    # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,        # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children)   # the bias table and index come along under their timm names
         self.window_area = attn.window_area
 
-    def position_bias(self)->Tensor:
-        "The (1, heads, N, N) relative-position bias of a window."
-        a = self.window_area
-        return self.relative_position_bias_table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1).unsqueeze(0)
+ATTENTION_WRAPPERS[SwinWindowAttention] = QuantWindowAttention
 
-    def forward(self, x:Tensor, mask:Tensor|None=None)->Tensor:
-        b, n, _ = x.shape
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
-        return self.proj_drop(self.proj(_attend(self, q, k, v, self.scale, _window_bias(self.position_bias(), mask, b))
-                                        .transpose(1, 2).reshape(b, n, -1)))
+# %% ../nbs/04_quantize.ipynb #10d5a493
+@patch
+def position_bias(self:QuantWindowAttention)->Tensor:
+    "The (1, heads, N, N) relative-position bias of a window."
+    a = self.window_area
+    return self.relative_position_bias_table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1).unsqueeze(0)
 
+# %% ../nbs/04_quantize.ipynb #c51b8517
 def _window_bias(bias:Tensor, mask:Tensor|None, b:int)->Tensor:
     "The (1 or b, heads, N, N) score bias: position bias plus the shifted-window mask (windows, N, N), repeated over the batch."
     if mask is None: return bias
     w, n = mask.shape[0], mask.shape[-1]
     return (bias.unsqueeze(1) + mask.view(1, w, 1, n, n)).expand(b // w, w, -1, n, n).reshape(b, -1, n, n)
 
-ATTENTION_WRAPPERS[SwinWindowAttention] = QuantWindowAttention
+# %% ../nbs/04_quantize.ipynb #746a38bc
+@patch
+def forward(self:QuantWindowAttention,
+            x:Tensor,                # windows of tokens, (batch · windows, tokens, channels)
+            mask:Tensor|None=None,   # the shifted-window mask, (windows, tokens, tokens), or None
+           )->Tensor:
+    "timm's Swin `WindowAttention.forward` with explicit, quantized matmuls."
+    b, n, _ = x.shape
+    q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+    return self.proj_drop(self.proj(_attend(self, q, k, v, self.scale, _window_bias(self.position_bias(), mask, b))
+                                    .transpose(1, 2).reshape(b, n, -1)))
 
 # %% ../nbs/04_quantize.ipynb #be86511c
-from timm.models.swin_transformer_v2 import WindowAttention as SwinV2WindowAttention
-
 class QuantWindowAttentionV2(nn.Module):
     "timm Swin V2 `WindowAttention` (cosine attention, continuous position bias) with `q`, `k`, `v`, `probs` slots."
-    def __init__(self, attn:SwinV2WindowAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:SwinV2WindowAttention, # Swin V2's window attention to wrap
+                 config:QuantConfig,               # gives the spec of each slot, by slot path
+                 name:str='',                      # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,          # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children, optional=('q_bias', 'k_bias', 'v_bias'))
         self.window_size, self.qkv_bias_separate = attn.window_size, getattr(attn, 'qkv_bias_separate', False)
 
-    def position_bias(self)->Tensor:
-        "The (1, heads, N, N) continuous position bias of a window, 16·sigmoid(cpb_mlp(log-spaced coordinates))."
-        a = self.window_size[0] * self.window_size[1]
-        table = self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads)
-        return 16 * torch.sigmoid(table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1)).unsqueeze(0)
-
-    def forward(self, x:Tensor, mask:Tensor|None=None)->Tensor:
-        b, n, c = x.shape
-        if self.q_bias is None: qkv = self.qkv(x)
-        else:
-            bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
-            qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
-        q, k, v = qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
-        temperature = torch.clamp(self.logit_scale, max=math.log(1. / 0.01)).exp()
-        x = _attend(self, F.normalize(q, dim=-1), F.normalize(k, dim=-1), v, temperature, _window_bias(self.position_bias(), mask, b))
-        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, c)))
-
 ATTENTION_WRAPPERS[SwinV2WindowAttention] = QuantWindowAttentionV2
 
-# %% ../nbs/04_quantize.ipynb #d70b7957
-from timm.models.levit import Attention as LevitAttention, AttentionDownsample as LevitAttentionDownsample
+# %% ../nbs/04_quantize.ipynb #04e0e765
+@patch
+def position_bias(self:QuantWindowAttentionV2)->Tensor:
+    "The (1, heads, N, N) continuous position bias of a window, 16·sigmoid(cpb_mlp(log-spaced coordinates))."
+    a = self.window_size[0] * self.window_size[1]
+    table = self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads)
+    return 16 * torch.sigmoid(table[self.relative_position_index.view(-1)].view(a, a, -1).permute(2, 0, 1)).unsqueeze(0)
 
+# %% ../nbs/04_quantize.ipynb #790d237b
+@patch
+def forward(self:QuantWindowAttentionV2,
+            x:Tensor,                # windows of tokens, (batch · windows, tokens, channels)
+            mask:Tensor|None=None,   # the shifted-window mask, (windows, tokens, tokens), or None
+           )->Tensor:
+    "timm's Swin V2 `WindowAttention.forward` with explicit, quantized matmuls."
+    b, n, c = x.shape
+    if self.q_bias is None: qkv = self.qkv(x)
+    else:
+        bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
+        qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
+    q, k, v = qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+    temperature = torch.clamp(self.logit_scale, max=math.log(1. / 0.01)).exp()
+    x = _attend(self, F.normalize(q, dim=-1), F.normalize(k, dim=-1), v, temperature, _window_bias(self.position_bias(), mask, b))
+    return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, c)))
+
+# %% ../nbs/04_quantize.ipynb #d70b7957
 class QuantLevitAttention(nn.Module):
     "timm LeViT `Attention` with explicit matmuls and `q`, `k`, `v`, `probs` quantizer slots."
-    def __init__(self, attn:LevitAttention, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:LevitAttention, # LeViT's attention to wrap
+                 config:QuantConfig,        # gives the spec of each slot, by slot path
+                 name:str='',               # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,   # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children)
         self.key_dim, self.val_dim, self.val_attn_dim, self.use_conv = attn.key_dim, attn.val_dim, attn.val_attn_dim, attn.use_conv
 
-    def forward(self, x:Tensor)->Tensor:
-        bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.key_dim, self.val_dim]
-        if self.use_conv:   # (B, C, H, W): channels are (heads, dims)
-            b, _, h, w = x.shape
-            q, k, v = (t.transpose(-2, -1) for t in self.qkv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
-            x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, -1, h, w)
-        else:
-            b, n, _ = x.shape
-            q, k, v = (t.transpose(1, 2) for t in self.qkv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
-            x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, self.val_attn_dim)
-        return self.proj(x)
-
 ATTENTION_WRAPPERS[LevitAttention] = QuantLevitAttention
+
+# %% ../nbs/04_quantize.ipynb #0af67b60
+@patch
+def forward(self:QuantLevitAttention,
+            x:Tensor, # tokens (batch, tokens, channels), or a (batch, channels, height, width) map for `levit_conv_*`
+           )->Tensor:
+    "timm's LeViT `Attention.forward` with explicit, quantized matmuls (the bias gathered on every call)."
+    bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.key_dim, self.val_dim]
+    if self.use_conv:   # (B, C, H, W): channels are (heads, dims)
+        b, _, h, w = x.shape
+        q, k, v = (t.transpose(-2, -1) for t in self.qkv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
+        x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, -1, h, w)
+    else:
+        b, n, _ = x.shape
+        q, k, v = (t.transpose(1, 2) for t in self.qkv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
+        x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, n, self.val_attn_dim)
+    return self.proj(x)
 
 # %% ../nbs/04_quantize.ipynb #b3e89742
 class QuantLevitAttentionDownsample(nn.Module):
     "timm LeViT `AttentionDownsample` (queries from a subsampled grid) with `q`, `k`, `v`, `probs` quantizer slots."
-    def __init__(self, attn:LevitAttentionDownsample, config:QuantConfig, name:str='', children:dict|None=None):
+    def __init__(self, attn:LevitAttentionDownsample, # LeViT's downsampling attention to wrap
+                 config:QuantConfig,                  # gives the spec of each slot, by slot path
+                 name:str='',                         # the module's path: slot paths are '<name>.q' etc.
+                 children:dict|None=None,             # child name -> replacement (its `QuantLinear`s)
+                ):
         super().__init__()
         _adopt(self, attn, config, name, children)
         self.key_dim, self.val_dim, self.val_attn_dim = attn.key_dim, attn.val_dim, attn.val_attn_dim
         self.stride, self.use_conv = attn.stride, attn.use_conv
 
-    def forward(self, x:Tensor)->Tensor:
-        bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.val_dim]
-        if self.use_conv:
-            b, _, h, w = x.shape
-            k, v = (t.transpose(-2, -1) for t in self.kv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
-            q = self.q(x).view(b, self.num_heads, self.key_dim, -1).transpose(-2, -1)
-            hh, ww = (h - 1) // self.stride + 1, (w - 1) // self.stride + 1
-            x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, self.val_attn_dim, hh, ww)
-        else:
-            b, n, _ = x.shape
-            k, v = (t.transpose(1, 2) for t in self.kv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
-            q = self.q(x).view(b, -1, self.num_heads, self.key_dim).transpose(1, 2)
-            x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, -1, self.val_attn_dim)
-        return self.proj(x)
-
 ATTENTION_WRAPPERS[LevitAttentionDownsample] = QuantLevitAttentionDownsample
+
+# %% ../nbs/04_quantize.ipynb #7dd1f40e
+@patch
+def forward(self:QuantLevitAttentionDownsample,
+            x:Tensor, # tokens (batch, tokens, channels), or a (batch, channels, height, width) map for `levit_conv_*`
+           )->Tensor:
+    "timm's LeViT `AttentionDownsample.forward` with explicit, quantized matmuls."
+    bias, split = self.attention_biases[:, self.attention_bias_idxs], [self.key_dim, self.val_dim]
+    if self.use_conv:
+        b, _, h, w = x.shape
+        k, v = (t.transpose(-2, -1) for t in self.kv(x).view(b, self.num_heads, -1, h * w).split(split, dim=2))
+        q = self.q(x).view(b, self.num_heads, self.key_dim, -1).transpose(-2, -1)
+        hh, ww = (h - 1) // self.stride + 1, (w - 1) // self.stride + 1
+        x = _attend(self, q, k, v, self.scale, bias).transpose(-2, -1).reshape(b, self.val_attn_dim, hh, ww)
+    else:
+        b, n, _ = x.shape
+        k, v = (t.transpose(1, 2) for t in self.kv(x).view(b, n, self.num_heads, -1).split(split, dim=3))
+        q = self.q(x).view(b, -1, self.num_heads, self.key_dim).transpose(1, 2)
+        x = _attend(self, q, k, v, self.scale, bias).transpose(1, 2).reshape(b, -1, self.val_attn_dim)
+    return self.proj(x)
 
 # %% ../nbs/04_quantize.ipynb #7cf3bba9
 _ATTENTION_NAME = re.compile(r'attention|attn', re.IGNORECASE)
-_DIRECT_WEIGHT = re.compile(r'\bself\.(\w+)\.weight\b(?!\s*[.\[])')   # `self.qkv.weight`, not `self.qkv.weight.dtype`
 
 def _attention_like(m:nn.Module)->bool:
     "Does `m`'s class name say it is an attention ('Attention' or 'Attn', any case)?"
     return bool(_ATTENTION_NAME.search(type(m).__name__))
+
+# %% ../nbs/04_quantize.ipynb #6f503d1f
+_DIRECT_WEIGHT = re.compile(r'\bself\.(\w+)\.weight\b(?!\s*[.\[])')   # `self.qkv.weight`, not `self.qkv.weight.dtype`
 
 @functools.lru_cache(maxsize=None)
 def _weights_used_directly(cls:type)->frozenset[str]:
@@ -308,6 +406,7 @@ def _weights_used_directly(cls:type)->frozenset[str]:
     try: return frozenset(_DIRECT_WEIGHT.findall(inspect.getsource(cls.forward)))
     except (OSError, TypeError): return frozenset()
 
+# %% ../nbs/04_quantize.ipynb #8aac0677
 def _within(a:str, b:str)->bool:
     "Is module path `a` strictly inside module path `b`?"
     return b == '' and a != '' or a.startswith(b + '.')
@@ -322,6 +421,7 @@ def _slot_paths(named:dict)->list[str]:
         elif type(m) in ATTENTION_WRAPPERS or _attention_like(m): out += [f'{name}.{s}' for s in MATMUL_SLOTS]
     return out
 
+# %% ../nbs/04_quantize.ipynb #a8dc6629
 def _check_overrides(config:QuantConfig, paths:list[str]):
     "Every override pattern must match at least one slot path of the model, or it would silently do nothing."
     for pat in config.overrides:
@@ -332,66 +432,104 @@ def _check_overrides(config:QuantConfig, paths:list[str]):
             "Patterns (fnmatch) match whole slot paths '<module>.<slot>', the slot one of input/weight/output (a Linear) or "
             "q/k/v/probs (an attention), e.g. 'head.*' for every slot of the layer 'head'")
 
-# %% ../nbs/04_quantize.ipynb #93319928
+# %% ../nbs/04_quantize.ipynb #928b5a05
+def _any_slot(config:QuantConfig, path:str, slots:tuple)->bool:
+    "Does `config` turn on any of `slots` of the module at `path`?"
+    return any(config.spec_for(f'{path}.{s}') is not None for s in slots)
+
+# %% ../nbs/04_quantize.ipynb #4dde4077
+def _unwrapped_attention(name:str, m:nn.Module, config:QuantConfig, supported:list[str])->str|None:
+    "The coverage finding for module `m` at `name` if it is an attention class without a wrapper whose slots are on, else None."
+    if (_attention_like(m) and type(m) not in ATTENTION_WRAPPERS and _any_slot(config, name, MATMUL_SLOTS)
+        and not any(_within(name, s) or _within(s, name) for s in supported)):
+        return f"{name or '(the model)'!r} ({type(m).__name__}): an attention class without a wrapper; its matmuls would stay in float"
+
+# %% ../nbs/04_quantize.ipynb #9bc38b6f
+def _direct_weight_uses(name:str, m:nn.Module, config:QuantConfig)->list[tuple[str, str]]:
+    "(path, finding) for each child Linear of `m` (at `name`) whose weight `m`'s forward uses without calling it."
+    out = []
+    for attr in sorted(_weights_used_directly(type(m))):
+        path = f'{name}.{attr}' if name else attr
+        if isinstance(getattr(m, attr, None), nn.Linear) and _any_slot(config, path, ('input', 'weight', 'output')):
+            out.append((path, f"{path!r} (Linear): its weight is used without calling the layer (F.linear on `.weight`) inside "
+                              f"{name or '(the model)'!r} ({type(m).__name__}), which the workbench cannot wrap; it stays in float"))
+    return out
+
+# %% ../nbs/04_quantize.ipynb #a2a82412
 def _coverage_gaps(named:dict, config:QuantConfig, wrapped:set[str])->tuple[list[str], set[str]]:
     "(what stays in float against the config, the Linears to leave in float) given the attention paths that get wrappers."
-    on = lambda path, slots: any(config.spec_for(f'{path}.{s}') is not None for s in slots)
     supported = [n for n, m in named.items() if type(m) in ATTENTION_WRAPPERS]
     gaps, bypassed = [], set()
     for name, m in named.items():
-        if (_attention_like(m) and type(m) not in ATTENTION_WRAPPERS and on(name, MATMUL_SLOTS)
-            and not any(_within(name, s) or _within(s, name) for s in supported)):
-            gaps.append(f"{name or '(the model)'!r} ({type(m).__name__}): an attention class without a wrapper; its matmuls would stay in float")
+        if (gap := _unwrapped_attention(name, m, config, supported)) is not None: gaps.append(gap)
         if name in wrapped: continue   # its wrapper calls the Linears properly
-        for attr in sorted(_weights_used_directly(type(m))):
-            path = f'{name}.{attr}' if name else attr
-            if isinstance(getattr(m, attr, None), nn.Linear) and on(path, ('input', 'weight', 'output')):
-                bypassed.add(path)
-                gaps.append(f"{path!r} (Linear): its weight is used without calling the layer (F.linear on `.weight`) inside "
-                            f"{name or '(the model)'!r} ({type(m).__name__}), which the workbench cannot wrap; it stays in float")
+        for path, gap in _direct_weight_uses(name, m, config):
+            bypassed.add(path); gaps.append(gap)
     return gaps, bypassed
 
-# %% ../nbs/04_quantize.ipynb #79cb7b17
-def _planned(model:nn.Module, config:QuantConfig)->tuple[list[tuple[nn.Module, str, nn.Module, nn.Module]], list[str]]:
-    "(parent, attribute, original, replacement) for every module the config quantizes, and what stays in float against it."
+# %% ../nbs/04_quantize.ipynb #3d9062a6
+def is_quantized(model:nn.Module, # any model
+                )->bool:
+    "Does `model` contain workbench quantization wrappers?"
+    return any(hasattr(m, '_float') for m in model.modules())
+
+# %% ../nbs/04_quantize.ipynb #5f2b7b5b
+def _check_quantizable(model):
+    "Raise if `model` is not an `nn.Module`, is already quantized, or is itself a layer `quantize` would replace."
     if not isinstance(model, nn.Module): raise TypeError(f"quantize needs an nn.Module, got {type(model).__name__}")
     if is_quantized(model): raise QuantConfigError("the model is already quantized; call `dequantize(model)` first")
-    named = dict(model.named_modules())
     if isinstance(model, nn.Linear) or type(model) in ATTENTION_WRAPPERS:
         raise QuantConfigError(f"quantize replaces submodules, and the model itself is a {type(model).__name__}; "
                                "wrap it first, e.g. nn.Sequential(layer)")
-    _check_overrides(config, _slot_paths(named))
-    def parent_of(name): p, _, a = name.rpartition('.'); return named[p], a
-    def any_slot(name, slots): return any(config.spec_for(f'{name}.{s}') is not None for s in slots)
-    inside = {n: {} for n, m in named.items() if n and type(m) in ATTENTION_WRAPPERS and any_slot(n, MATMUL_SLOTS)}
-    gaps, bypassed = _coverage_gaps(named, config, set(inside))   # attention first, so its Linear children go inside the wrapper
+
+# %% ../nbs/04_quantize.ipynb #acd27914
+def _parent_of(named:dict, name:str)->tuple[nn.Module, str]:
+    "The parent module of the module at path `name`, and its attribute name there."
+    p, _, a = name.rpartition('.')
+    return named[p], a
+
+# %% ../nbs/04_quantize.ipynb #26b0b7b0
+def _linear_plan(named:dict, config:QuantConfig, bypassed:set[str], inside:dict)->list[tuple]:
+    "(parent, attribute, Linear, QuantLinear) for each selected Linear outside the wrapped attentions; those inside go into `inside`."
     plan = []
     for name, m in named.items():
-        if not isinstance(m, nn.Linear) or name in bypassed or not any_slot(name, ('input', 'weight', 'output')): continue
+        if not isinstance(m, nn.Linear) or name in bypassed or not _any_slot(config, name, ('input', 'weight', 'output')): continue
         try: q = QuantLinear(m, config, name)
         except QuantConfigError as e: raise QuantConfigError(f"layer {name!r}: {e}") from None
         pname, attr = name.rpartition('.')[0], name.rpartition('.')[2]
         if pname in inside: inside[pname][attr] = q
-        else: plan.append((*parent_of(name), m, q))
+        else: plan.append((*_parent_of(named, name), m, q))
+    return plan
+
+# %% ../nbs/04_quantize.ipynb #79cb7b17
+def _planned(model:nn.Module, config:QuantConfig)->tuple[list[tuple[nn.Module, str, nn.Module, nn.Module]], list[str]]:
+    "(parent, attribute, original, replacement) for every module the config quantizes, and what stays in float against it."
+    _check_quantizable(model)
+    named = dict(model.named_modules())
+    _check_overrides(config, _slot_paths(named))
+    inside = {n: {} for n, m in named.items() if n and type(m) in ATTENTION_WRAPPERS and _any_slot(config, n, MATMUL_SLOTS)}
+    gaps, bypassed = _coverage_gaps(named, config, set(inside))   # attention first, so its Linear children go inside the wrapper
+    plan = _linear_plan(named, config, bypassed, inside)
     for name, kids in inside.items():
-        plan.append((*parent_of(name), named[name], ATTENTION_WRAPPERS[type(named[name])](named[name], config, name, kids)))
+        plan.append((*_parent_of(named, name), named[name], ATTENTION_WRAPPERS[type(named[name])](named[name], config, name, kids)))
     return plan, gaps
 
-def is_quantized(model:nn.Module)->bool:
-    "Does `model` contain workbench quantization wrappers?"
-    return any(hasattr(m, '_float') for m in model.modules())
-
 # %% ../nbs/04_quantize.ipynb #9b564a27
-def is_quantizer(m:nn.Module)->bool:
+def is_quantizer(m:nn.Module, # any module
+                )->bool:
     "Is `m` a quantizer slot (it has a spec and calibrates)?"
     return hasattr(m, 'spec') and hasattr(m, 'calibrate')
 
-def quantizers(model:nn.Module)->dict[str, nn.Module]:
+# %% ../nbs/04_quantize.ipynb #602ccedb
+def quantizers(model:nn.Module, # a quantized model
+              )->dict[str, nn.Module]:
     "Every quantizer slot of a quantized model, by slot path (e.g. 'blocks.0.mlp.fc1.input')."
     return {m.name: m for m in model.modules() if is_quantizer(m)}
 
+# %% ../nbs/04_quantize.ipynb #79fad928
 @contextmanager
-def calibration(model:nn.Module):
+def calibration(model:nn.Module, # a quantized model whose static activation quantizers are to be calibrated
+               ):
     "Observe activations inside the block; on exit, fix every static activation quantizer's scales."
     qs = quantizers(model).values()
     acts = [q for q in qs if q.kind == 'act' and not q.spec.dynamic]
@@ -405,7 +543,8 @@ def calibration(model:nn.Module):
         for q in acts + weights: q.mode, q.observer = 'quant', None
 
 # %% ../nbs/04_quantize.ipynb #4419dfcb
-def model_dtype(model:nn.Module)->torch.dtype:
+def model_dtype(model:nn.Module, # any model
+               )->torch.dtype:
     "The dtype of `model`'s first floating-point parameter or buffer: what it takes as input (float32 if it has none)."
     for t in itertools.chain(model.parameters(), model.buffers()):
         if t.is_floating_point(): return t.dtype
@@ -426,16 +565,21 @@ def _cast_input(x, dtype:torch.dtype, what:str='calibration data', note:bool=Tru
     return x.to(dtype)
 
 # %% ../nbs/04_quantize.ipynb #0e1827c1
-def _calib_batches(calib_data, batch_size:int, dtype:torch.dtype|None=None):
-    "An iterator over input batches (tensor batches cast to `dtype` if given, one warning), failing early if there are none or they are integer images."
+def _batch_iter(calib_data, batch_size:int):
+    "An iterator over the input batches of `calib_data` (a tensor split into `batch_size` batches, or an iterable of batches)."
     if calib_data is None:
         raise CalibrationError("this config has static activation quantizers, which need calibration data: pass "
                                "calib_data (a tensor of inputs or an iterable of batches), or use dynamic/weight-only specs")
     if torch.is_tensor(calib_data):
         if calib_data.numel() == 0 or len(calib_data) == 0:
             raise CalibrationError(f"calibration data is empty (shape {tuple(calib_data.shape)}); pass at least one input")
-        it = iter(calib_data.split(batch_size))
-    else: it = (b[0] if isinstance(b, (tuple, list)) else b for b in calib_data)
+        return iter(calib_data.split(batch_size))
+    return (b[0] if isinstance(b, (tuple, list)) else b for b in calib_data)
+
+# %% ../nbs/04_quantize.ipynb #1523403d
+def _calib_batches(calib_data, batch_size:int, dtype:torch.dtype|None=None):
+    "An iterator over input batches (tensor batches cast to `dtype` if given, one warning), failing early if there are none or they are integer images."
+    it = _batch_iter(calib_data, batch_size)
     first = next(it, None)
     if first is None or (torch.is_tensor(first) and first.numel() == 0):
         raise CalibrationError("calibration data is empty: the iterable yielded no batch; pass at least one input")
@@ -447,6 +591,7 @@ def _calib_batches(calib_data, batch_size:int, dtype:torch.dtype|None=None):
         return out
     return itertools.chain([cast(first)], map(cast, it))   # the first batch is checked now, before the model is touched
 
+# %% ../nbs/04_quantize.ipynb #0d5e9ee6
 def _forward(model:nn.Module, batch, device):
     "Run `model` on one calibration batch: a tensor, or a dict of keyword arguments (a DiT's `hidden_states`, `timestep`, `class_labels`)."
     if isinstance(batch, dict): return model(**{k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()})
@@ -462,6 +607,7 @@ class _WeightUses(TorchFunctionMode):
                 if id(t) in self.weights: self.seen.setdefault(self.weights[id(t)], getattr(func, '__name__', str(func)))
         return func(*args, **(kwargs or {}))
 
+# %% ../nbs/04_quantize.ipynb #91b5eafd
 def _check_inputs_reached(model:nn.Module, batch, device):
     "Inside `calibration`: fail clearly if a `QuantLinear`'s input slot saw nothing because its weight was used without calling it."
     missed = {id(m.weight): n for n, m in model.named_modules() if isinstance(m, QuantLinear)
@@ -475,6 +621,52 @@ def _check_inputs_reached(model:nn.Module, batch, device):
     raise CalibrationError(f"no calibration data reached the input slot of {len(where)} Linear layer(s) because each one's weight "
         f"was used without calling the layer: {'; '.join(where)}. The workbench cannot wrap such a use: register a wrapper for "
         f"that class in ATTENTION_WRAPPERS, or keep the layer(s) in float with overrides such as {{{sorted(uses.seen)[0] + '.*'!r}: None}}")
+
+# %% ../nbs/04_quantize.ipynb #e4950e62
+def _report_gaps(gaps:list[str], strict:bool):
+    "Warn (`CoverageWarning`) or, with `strict`, raise (`CoverageError`) about the modules that stay in float, if any."
+    if not gaps: return
+    msg = (f"{len(gaps)} module(s) stay in float: " + '; '.join(gaps) + f". Supported attention classes: "
+           f"{', '.join(sorted({f'{c.__module__.rpartition(chr(46))[2]}.{c.__name__}' for c in ATTENTION_WRAPPERS}))}; set a module's slots to None in "
+           "QuantConfig.overrides to keep it in float on purpose")
+    if strict: raise CoverageError(f"strict=True and {msg}. The model is unchanged.")
+    warnings.warn(msg, CoverageWarning, stacklevel=3)   # attributed to `quantize`'s caller
+
+# %% ../nbs/04_quantize.ipynb #3fddd79d
+def _check_plan(model:nn.Module, plan:list):
+    "Raise `NothingToQuantizeError` if `plan` is empty, counting the Linear and attention modules the config left out."
+    if plan: return
+    n_lin = sum(isinstance(m, nn.Linear) for m in model.modules())
+    raise NothingToQuantizeError(f"nothing to quantize in {type(model).__name__}: found {n_lin} nn.Linear and "
+        f"{sum(type(m) in ATTENTION_WRAPPERS for m in model.modules())} attention module(s), and the config selects "
+        "none of their slots (are they all disabled by overrides?)")
+
+# %% ../nbs/04_quantize.ipynb #011f681b
+def _calibrate(model:nn.Module, calib_data, batch_size:int, dtype:torch.dtype, progress:bool):
+    "Calibrate `model`'s static activation quantizers on `calib_data` (inputs cast to `dtype`)."
+    batches = _calib_batches(calib_data, batch_size, dtype)
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad(), calibration(model):
+        first = None
+        for b in tqdm(batches, desc='calibrating', disable=not progress, leave=False):
+            first = b if first is None else first
+            _forward(model, b, device)
+        _check_inputs_reached(model, first, device)
+
+# %% ../nbs/04_quantize.ipynb #fa618192
+def _install(model:nn.Module, plan:list, calib_data, batch_size:int, progress:bool, calibrate:bool)->nn.Module:
+    "Put `plan`'s replacements in place and calibrate (if `calibrate`); on any error, put the originals back and re-raise."
+    was_training, done, dtype = model.training, [], model_dtype(model)   # the dtype before any wrapper is in place
+    try:
+        for parent, attr, old, new in plan: setattr(parent, attr, new); done.append((parent, attr, old))
+        static = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
+        if static and calibrate: _calibrate(model, calib_data, batch_size, dtype, progress)
+    except BaseException:
+        for parent, attr, old in reversed(done): setattr(parent, attr, old)
+        raise
+    finally: model.train(was_training)
+    return model
 
 # %% ../nbs/04_quantize.ipynb #be5ca8cc
 def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or anything with nn.Linear layers)
@@ -496,117 +688,130 @@ def quantize(model:nn.Module,             # a float model (timm ViT/DeiT/..., or
                                                       "plain quantize with a QuantConfig does not train: drop it")
     config = config or QuantConfig()
     plan, gaps = _planned(model, config)
-    if gaps:
-        msg = (f"{len(gaps)} module(s) stay in float: " + '; '.join(gaps) + f". Supported attention classes: "
-               f"{', '.join(sorted({f'{c.__module__.rpartition(chr(46))[2]}.{c.__name__}' for c in ATTENTION_WRAPPERS}))}; set a module's slots to None in "
-               "QuantConfig.overrides to keep it in float on purpose")
-        if strict: raise CoverageError(f"strict=True and {msg}. The model is unchanged.")
-        warnings.warn(msg, CoverageWarning, stacklevel=2)
-    if not plan:
-        n_lin = sum(isinstance(m, nn.Linear) for m in model.modules())
-        raise NothingToQuantizeError(f"nothing to quantize in {type(model).__name__}: found {n_lin} nn.Linear and "
-            f"{sum(type(m) in ATTENTION_WRAPPERS for m in model.modules())} attention module(s), and the config selects "
-            "none of their slots (are they all disabled by overrides?)")
-    was_training, done, dtype = model.training, [], model_dtype(model)   # the dtype before any wrapper is in place
-    try:
-        for parent, attr, old, new in plan: setattr(parent, attr, new); done.append((parent, attr, old))
-        static = [q for q in quantizers(model).values() if q.kind == 'act' and not q.spec.dynamic]
-        if static and calibrate:
-            batches = _calib_batches(calib_data, batch_size, dtype)
-            device = next(model.parameters()).device
-            model.eval()
-            with torch.no_grad(), calibration(model):
-                first = None
-                for b in tqdm(batches, desc='calibrating', disable=not progress, leave=False):
-                    first = b if first is None else first
-                    _forward(model, b, device)
-                _check_inputs_reached(model, first, device)
-    except BaseException:
-        for parent, attr, old in reversed(done): setattr(parent, attr, old)
-        raise
-    finally: model.train(was_training)
-    return model
+    _report_gaps(gaps, strict)
+    _check_plan(model, plan)
+    return _install(model, plan, calib_data, batch_size, progress, calibrate)
 
 # %% ../nbs/04_quantize.ipynb #9f0f00af
 class Undo:
     "What a method changed in a float model besides `quantize`'s wrappers, step by step, so that `dequantize` can put it back bit for bit."
     def __init__(self): self.steps = []   # plain data (no closures), so `copy.deepcopy` of the model maps it onto the copy
 
-    def keep(self, module:nn.Module, # the module that owns (or will own) the tensor
-             name:str,               # one of its parameter or buffer names, or a name about to become one
+# %% ../nbs/04_quantize.ipynb #ced14821
+@patch
+def keep(self:Undo,
+         module:nn.Module, # the module that owns (or will own) the tensor
+         name:str,         # one of its parameter or buffer names, or a name about to become one
+        )->Undo:
+    "Remember `module`'s parameter or buffer `name` (the object, a copy of its values, its `.grad`; or that it is absent) before changing it."
+    for where in ('_parameters', '_buffers'):
+        if name in module.__dict__[where]:
+            t = module.__dict__[where][name]
+            grad = t.grad if where == '_parameters' and t is not None else None
+            self.steps.append(('tensor', module, name, where, t, None if t is None else t.detach().clone(), grad))
+            return self
+    self.steps.append(('attr', module, name, False, None))   # absent: whatever gets that name is removed again
+    return self
+
+# %% ../nbs/04_quantize.ipynb #581aa63e
+@patch
+def keep_all(self:Undo,
+             model:nn.Module, # the model whose parameters and buffers are all kept
             )->Undo:
-        "Remember `module`'s parameter or buffer `name` (the object, a copy of its values, its `.grad`; or that it is absent) before changing it."
-        for where in ('_parameters', '_buffers'):
-            if name in module.__dict__[where]:
-                t = module.__dict__[where][name]
-                grad = t.grad if where == '_parameters' and t is not None else None
-                self.steps.append(('tensor', module, name, where, t, None if t is None else t.detach().clone(), grad))
-                return self
-        self.steps.append(('attr', module, name, False, None))   # absent: whatever gets that name is removed again
-        return self
+    "`keep` every parameter and buffer of `model` (for methods that train the weights)."
+    for m in model.modules():
+        for name in [*m._parameters, *m._buffers]: self.keep(m, name)
+    return self
 
-    def keep_all(self, model:nn.Module)->Undo:
-        "`keep` every parameter and buffer of `model` (for methods that train the weights)."
-        for m in model.modules():
-            for name in [*m._parameters, *m._buffers]: self.keep(m, name)
-        return self
+# %% ../nbs/04_quantize.ipynb #e4ccdd9c
+@patch
+def set(self:Undo,
+        module:nn.Module, # the module to change
+        name:str,         # the attribute or submodule name
+        value,            # its new value (a module becomes a submodule)
+       )->Undo:
+    "`setattr(module, name, value)` (a plain attribute or a submodule), remembering what was there."
+    present = name in module.__dict__ or name in module._modules
+    self.steps.append(('attr', module, name, present, getattr(module, name) if present else None))
+    setattr(module, name, value)
+    return self
 
-    def set(self, module:nn.Module, name:str, value)->Undo:
-        "`setattr(module, name, value)` (a plain attribute or a submodule), remembering what was there."
-        present = name in module.__dict__ or name in module._modules
-        self.steps.append(('attr', module, name, present, getattr(module, name) if present else None))
-        setattr(module, name, value)
-        return self
+# %% ../nbs/04_quantize.ipynb #73d67d2b
+@patch
+def hook(self:Undo,
+         module:nn.Module, # the module to hook
+         fn,               # the forward hook, `fn(module, args, output)`
+        )->Undo:
+    "Register `fn` as a forward hook of `module`, to be removed again."
+    self.steps.append(('hook', module, fn)); module.register_forward_hook(fn)
+    return self
 
-    def hook(self, module:nn.Module, # the module to hook
-             fn,                      # the forward hook, `fn(module, args, output)`
-            )->Undo:
-        "Register `fn` as a forward hook of `module`, to be removed again."
-        self.steps.append(('hook', module, fn)); module.register_forward_hook(fn)
-        return self
+# %% ../nbs/04_quantize.ipynb #6e102729
+@patch
+def added_hook(self:Undo,
+               module:nn.Module, # the module `fn` was registered on
+               fn,               # a forward or forward-pre hook registered by other code
+              )->Undo:
+    "Remember that `fn` is now a (pre-)hook of `module` (registered elsewhere), to be removed again."
+    self.steps.append(('hook', module, fn)); return self
 
-    def added_hook(self, module:nn.Module, # the module `fn` was registered on
-                   fn,                      # a forward or forward-pre hook registered by other code
-                  )->Undo:
-        "Remember that `fn` is now a (pre-)hook of `module` (registered elsewhere), to be removed again."
-        self.steps.append(('hook', module, fn)); return self
+# %% ../nbs/04_quantize.ipynb #920a64bc
+@patch
+def keep_mode(self:Undo,
+              model:nn.Module, # the model whose modules' modes are kept
+             )->Undo:
+    "Remember the train/eval mode of every module of `model`."
+    self.steps.append(('mode', model, [(m, m.training) for m in model.modules()]))
+    return self
 
-    def keep_mode(self, model:nn.Module)->Undo:
-        "Remember the train/eval mode of every module of `model`."
-        self.steps.append(('mode', model, [(m, m.training) for m in model.modules()]))
-        return self
+# %% ../nbs/04_quantize.ipynb #88147ee9
+@patch
+def attach(self:Undo,
+           model:nn.Module, # the model the steps were taken on
+          )->nn.Module:
+    "Add these steps to `model`'s record, which `dequantize` replays."
+    rec = model.__dict__.get('_undo')
+    if rec is None: model.__dict__['_undo'] = self
+    else: rec.steps += self.steps
+    return model
 
-    def attach(self, model:nn.Module)->nn.Module:
-        "Add these steps to `model`'s record, which `dequantize` replays."
-        rec = model.__dict__.get('_undo')
-        if rec is None: model.__dict__['_undo'] = self
-        else: rec.steps += self.steps
-        return model
+# %% ../nbs/04_quantize.ipynb #704dd422
+def _restore_tensor(module:nn.Module, name:str, where:str, obj, values, grad):
+    "Put the kept parameter or buffer `obj` back as `module`'s `name` (in `where`), with its kept values and `.grad`."
+    module.__dict__[where][name] = obj
+    if obj is not None: obj.copy_(values); obj.grad = grad
 
-    @torch.no_grad()
-    def replay(self):
-        "Undo every step, the last first."
-        for kind, module, *a in reversed(self.steps):
-            if kind == 'tensor':
-                name, where, obj, values, grad = a
-                module.__dict__[where][name] = obj
-                if obj is not None: obj.copy_(values); obj.grad = grad
-            elif kind == 'attr':
-                name, present, old = a
-                if present: setattr(module, name, old)
-                elif any(name in d for d in (module.__dict__, module._modules, module._parameters, module._buffers)): delattr(module, name)
-            elif kind == 'hook':
-                for k in [k for k, h in module._forward_hooks.items() if h is a[0]]:
-                    for d in (module._forward_hooks, getattr(module, '_forward_hooks_with_kwargs', {}),
-                              getattr(module, '_forward_hooks_always_called', {})): d.pop(k, None)
-                for k in [k for k, h in module._forward_pre_hooks.items() if h is a[0]]:
-                    for d in (module._forward_pre_hooks, getattr(module, '_forward_pre_hooks_with_kwargs', {})): d.pop(k, None)
-            elif kind == 'mode':
-                for m, training in a[0]: m.training = training
-        self.steps = []
+# %% ../nbs/04_quantize.ipynb #9cbbba25
+def _restore_attr(module:nn.Module, name:str, present:bool, old):
+    "Give `module`'s `name` its old value if it had one, else remove whatever now has that name."
+    if present: setattr(module, name, old)
+    elif any(name in d for d in (module.__dict__, module._modules, module._parameters, module._buffers)): delattr(module, name)
+
+# %% ../nbs/04_quantize.ipynb #8fc82d89
+def _remove_hook(module:nn.Module, fn):
+    "Remove `fn` (by identity) from `module`'s forward and forward-pre hooks."
+    for k in [k for k, h in module._forward_hooks.items() if h is fn]:
+        for d in (module._forward_hooks, getattr(module, '_forward_hooks_with_kwargs', {}),
+                  getattr(module, '_forward_hooks_always_called', {})): d.pop(k, None)
+    for k in [k for k, h in module._forward_pre_hooks.items() if h is fn]:
+        for d in (module._forward_pre_hooks, getattr(module, '_forward_pre_hooks_with_kwargs', {})): d.pop(k, None)
+
+# %% ../nbs/04_quantize.ipynb #ace57c86
+@patch
+@torch.no_grad()
+def replay(self:Undo):
+    "Undo every step, the last first."
+    for kind, module, *a in reversed(self.steps):
+        if kind == 'tensor': _restore_tensor(module, *a)
+        elif kind == 'attr': _restore_attr(module, *a)
+        elif kind == 'hook': _remove_hook(module, a[0])
+        elif kind == 'mode':
+            for m, training in a[0]: m.training = training
+    self.steps = []
 
 # %% ../nbs/04_quantize.ipynb #4f6e2790
-def dequantize(model:nn.Module)->nn.Module:
+def dequantize(model:nn.Module, # a model quantized by `quantize` or by a method (changed in place)
+              )->nn.Module:
     "Put the original float modules back and replay the `Undo` record a method left (in place); the inverse of `quantize` and of every method."
     for name, m in list(model.named_modules()):
         if not name or not hasattr(m, '_float'): continue
@@ -640,14 +845,18 @@ def quant_result(model:nn.Module, # a model quantized by a method config (or not
 # %% ../nbs/04_quantize.ipynb #2c70d9ca
 _RUN_OPTIONS = ('train_data', 'progress', 'copy')   # `quantize` arguments a method run takes besides its config
 
+def _run_now(cls, args:tuple, options:dict):
+    "`cls(model, config, calib_data, **options)`: `quantize(model, cls(quant=config, **options), calib_data, ...)`."
+    if len(args) > 3: raise QuantConfigError(f"{cls.__name__}(model, config, calib_data, **options): too many positional arguments")
+    model, config, calib_data = (*args, None, None)[:3]
+    run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+    return quantize(model, cls(quant=config or QuantConfig(), **options), calib_data, **run)
+
+# %% ../nbs/04_quantize.ipynb #0543a8aa
 class MethodType(type):
     "The type of method configs: options checked by name; `Cls(model, config, calib_data, **options)` runs the method at once."
     def __call__(cls, *args, **options):
-        if args and isinstance(args[0], nn.Module):   # the shim
-            if len(args) > 3: raise QuantConfigError(f"{cls.__name__}(model, config, calib_data, **options): too many positional arguments")
-            model, config, calib_data = (*args, None, None)[:3]
-            run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
-            return quantize(model, cls(quant=config or QuantConfig(), **options), calib_data, **run)
+        if args and isinstance(args[0], nn.Module): return _run_now(cls, args, options)   # the shim
         if args: raise QuantConfigError(f"{cls.__name__}: pass options by name, e.g. {cls.__name__}(quant=QuantConfig.wa(4, 4)); "
                                         f"options: {', '.join(cls.option_names())}")
         unknown = sorted(set(options) - set(cls.option_names()))
@@ -673,14 +882,17 @@ class MethodConfig(metaclass=MethodType):
         "The method's options (its fields), in order."
         return [f.name for f in dataclasses.fields(cls)]
 
-    def run(self, model:nn.Module, # the float model, quantized in place
-            calib_data,             # calibration inputs, as `quantize` takes them
-            undo:Undo,              # record every change besides the wrappers here
-            train_data=None,        # training set (methods with `trains=True`)
-            progress:bool=False,    # show progress bars
-           )->dict:
-        "Quantize `model` in place; return what was learned (name -> value)."
-        raise NotImplementedError(f"{type(self).__name__} does not define run()")
+# %% ../nbs/04_quantize.ipynb #f94141a3
+@patch
+def run(self:MethodConfig,
+        model:nn.Module,     # the float model, quantized in place
+        calib_data,          # calibration inputs, as `quantize` takes them
+        undo:Undo,           # record every change besides the wrappers here
+        train_data=None,     # training set (methods with `trains=True`)
+        progress:bool=False, # show progress bars
+       )->dict:
+    "Quantize `model` in place; return what was learned (name -> value)."
+    raise NotImplementedError(f"{type(self).__name__} does not define run()")
 
 # %% ../nbs/04_quantize.ipynb #c19166c3
 def register_method(name:str,                 # the method's name in `METHODS`
@@ -702,12 +914,19 @@ def model_kind(model:nn.Module, # any model
     except (TypeError, ValueError): return 'vit'
     return 'dit' if 'timestep' in params else 'vit'
 
-
-# %% ../nbs/04_quantize.ipynb #9277319c
+# %% ../nbs/04_quantize.ipynb #bf623018
 def methods_for(kind:str, # 'vit' or 'dit'
                )->list[str]:
     "The names in `METHODS` whose configs apply to `kind` models, sorted."
     return sorted(n for n, c in METHODS.items() if kind in c.model_kinds)
+
+# %% ../nbs/04_quantize.ipynb #f9914c57
+def _roll_back(model:nn.Module, undo:Undo, state:dict, attrs:dict, was_training:bool):
+    "Give `model` back as it was when `state` (values), `attrs` (parameter tables) and `was_training` were taken."
+    undo.replay(); dequantize(model)   # this method's own steps, then the wrappers and what a nested method recorded
+    for name, m in model.named_modules():
+        if name in attrs: m.__dict__['_parameters'].clear(); m.__dict__['_parameters'].update(attrs[name])
+    model.load_state_dict(state); model.train(was_training)
 
 # %% ../nbs/04_quantize.ipynb #605879e8
 @contextmanager
@@ -721,23 +940,21 @@ def restoring(model:nn.Module, # the float model a method is about to change
     undo = Undo().keep_mode(model)
     try: yield undo
     except BaseException:
-        undo.replay(); dequantize(model)   # this method's own steps, then the wrappers and what a nested method recorded
-        for name, m in model.named_modules():
-            if name in attrs: m.__dict__['_parameters'].clear(); m.__dict__['_parameters'].update(attrs[name])
-        model.load_state_dict(state); model.train(was_training)
+        _roll_back(model, undo, state, attrs, was_training)
         raise
     undo.attach(model)
 
 # %% ../nbs/04_quantize.ipynb #c2a48596
 def _check_plain_options(config, **given):
+    "Refuse `quantize` options of the plain path (`given`, by name) that differ from their defaults when `config` is a method."
     defaults = {k: p.default for k, p in inspect.signature(quantize).parameters.items() if k in given}
     changed = [k for k, v in given.items() if v != defaults[k]]
     if changed: raise QuantConfigError(f"{', '.join(changed)}: options of plain quantize with a QuantConfig; with the method "
                                        f"config {type(config).__name__} set the method's own options ({', '.join(config.option_names())})")
 
 # %% ../nbs/04_quantize.ipynb #6516a8bd
-def _apply_method(model:nn.Module, config, calib_data, train_data=None, progress:bool=False)->nn.Module:
-    "Run the method `config` on `model` in place (see `quantize`)."
+def _check_method_fits(model:nn.Module, config, train_data):
+    "Refuse a `config` that is no method config, does not apply to `model`'s kind, or lacks (or does not take) training data."
     if not isinstance(config, MethodConfig):
         raise QuantConfigError(f"config must be a QuantConfig or a method config, e.g. METHODS['repq-vit'](quant=QuantConfig.wa(4, 4)); "
                                f"got {type(config).__name__}. Methods: {', '.join(METHODS)}")
@@ -750,6 +967,11 @@ def _apply_method(model:nn.Module, config, calib_data, train_data=None, progress
         raise QuantConfigError(f"{config.name} trains the model: pass train_data=... (a map-style Dataset of (image, label): "
                                "fashion_mnist('train'), or load_data(folder, 'train', model) for an image folder)")
     if train_data is not None and not config.trains: raise QuantConfigError(f"{config.name} does not train: drop train_data")
+
+# %% ../nbs/04_quantize.ipynb #3b0bbcaa
+def _apply_method(model:nn.Module, config, calib_data, train_data=None, progress:bool=False)->nn.Module:
+    "Run the method `config` on `model` in place (see `quantize`)."
+    _check_method_fits(model, config, train_data)
     start = time.perf_counter()
     with restoring(model) as undo:
         learned = config.run(model, calib_data, undo, train_data=train_data, progress=progress) or {}
@@ -757,7 +979,8 @@ def _apply_method(model:nn.Module, config, calib_data, train_data=None, progress
     return model
 
 # %% ../nbs/04_quantize.ipynb #e2bc317b
-def quant_coverage(model:nn.Module)->dict:
+def quant_coverage(model:nn.Module, # any model, quantized or not
+                  )->dict:
     "How much of `model` is quantized: Linear and attention modules as (wrapped, all), the matmul slots that are on, what is left."
     named, wrappers = dict(model.named_modules()), set(ATTENTION_WRAPPERS.values())
     lin_q = [n for n, m in named.items() if isinstance(m, QuantLinear)]
@@ -773,23 +996,32 @@ def quant_coverage(model:nn.Module)->dict:
 # %% ../nbs/04_quantize.ipynb #3a1e0e09
 class QuantSummary(list):
     "One row per quantizer slot, then the coverage line; prints as a table."
-    coverage:dict = {}
+    coverage:dict = {}   # `quant_coverage` of the model (set by `quant_summary`)
     def coverage_line(self)->str:
+        "The closing line: Linear and attention modules wrapped, matmul slots on."
         c = self.coverage
         if not c: return ''
         return (f"coverage: {c['linear'][0]}/{c['linear'][1]} Linear wrapped, {c['attention'][0]}/{c['attention'][1]} "
                 f"attention wrapped, {c['matmul_slots']} matmul slots")
-    def __repr__(self):
-        head = f"{'slot':34} {'spec':28} {'#scales':>7} {'scale min':>10} {'scale max':>10}"
-        return '\n'.join([head] + [f"{r['slot']:34} {r['spec']:28} {r['n_scales']:7d} {r['scale_min']:10.3g} {r['scale_max']:10.3g}"
-                                   for r in self] + [f"{len(self)} quantizer slots", self.coverage_line()]).rstrip()
-    def _repr_html_(self):
-        cells = ''.join(f"<tr><td>{r['slot']}</td><td>{r['spec']}</td><td>{r['n_scales']}</td><td>{r['scale_min']:.3g}</td>"
-                        f"<td>{r['scale_max']:.3g}</td></tr>" for r in self)
-        return (f"<table><tr><th>slot</th><th>spec</th><th>#scales</th><th>scale min</th><th>scale max</th></tr>{cells}</table>"
-                f"<p>{len(self)} quantizer slots</p><p>{self.coverage_line()}</p>")
 
-def quant_summary(model:nn.Module)->QuantSummary:
+# %% ../nbs/04_quantize.ipynb #bf28599c
+@patch
+def __repr__(self:QuantSummary):
+    head = f"{'slot':34} {'spec':28} {'#scales':>7} {'scale min':>10} {'scale max':>10}"
+    return '\n'.join([head] + [f"{r['slot']:34} {r['spec']:28} {r['n_scales']:7d} {r['scale_min']:10.3g} {r['scale_max']:10.3g}"
+                               for r in self] + [f"{len(self)} quantizer slots", self.coverage_line()]).rstrip()
+
+# %% ../nbs/04_quantize.ipynb #fb6c248c
+@patch
+def _repr_html_(self:QuantSummary):
+    cells = ''.join(f"<tr><td>{r['slot']}</td><td>{r['spec']}</td><td>{r['n_scales']}</td><td>{r['scale_min']:.3g}</td>"
+                    f"<td>{r['scale_max']:.3g}</td></tr>" for r in self)
+    return (f"<table><tr><th>slot</th><th>spec</th><th>#scales</th><th>scale min</th><th>scale max</th></tr>{cells}</table>"
+            f"<p>{len(self)} quantizer slots</p><p>{self.coverage_line()}</p>")
+
+# %% ../nbs/04_quantize.ipynb #e7f4e046
+def quant_summary(model:nn.Module, # a quantized model
+                 )->QuantSummary:
     "Every quantizer slot of `model`: spec, number of scales, scale range (NaN for dynamic scales); `.coverage` as `quant_coverage`."
     rows = []
     for path, q in quantizers(model).items():
@@ -814,7 +1046,11 @@ def time_calls(fns:dict,        # name -> a function of no arguments
 
 # %% ../nbs/04_quantize.ipynb #2013d40d
 @torch.no_grad()
-def time_forward(models:dict, x:Tensor, rounds:int=15, warmup:int=2)->dict:
+def time_forward(models:dict,    # name -> model
+                 x:Tensor,       # the input every model runs on
+                 rounds:int=15,  # timed rounds
+                 warmup:int=2,   # untimed rounds first
+                )->dict:
     "Median forward time (s) of each model in `models` on `x`, measured interleaved over `rounds`."
     for m in models.values(): m.eval()
     return {k: r['median_ms'] / 1000 for k, r in time_calls({k: (lambda m=m: m(x)) for k, m in models.items()}, rounds, warmup).items()}
