@@ -1,9 +1,8 @@
 """The house style, measured: export-cell sizes, docments on public parameters, `show_doc` for public names.
 
 The three figures are computed from the notebooks and the generated modules, printed (`pytest -s` shows them),
-and held at the level the project has reached so that they cannot slide back. The targets (median export cell
-<= 12 lines, none over 60, docments on >= 90 % of public parameters, a `show_doc` for every name in `__all__`)
-are in the README's Developing section.
+and held to the house targets: median export cell <= 12 lines, none over 60, docments on >= 90 % of public
+parameters, a `show_doc` for every name in `__all__` (two constants nbdev cannot render are named below).
 """
 import ast, io, json, re, statistics, tokenize
 from pathlib import Path
@@ -93,6 +92,19 @@ def show_doc_coverage()->dict[str, tuple[int, int]]:
         out[py.stem] = (sum(n in calls for n in names), len(names))
     return out
 
+def missing_show_doc()->dict[str, list[str]]:
+    "Per module, the names in `__all__` that no notebook documents with `show_doc`."
+    calls = set()
+    for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')):
+        for c in _cells(nb):
+            if c['cell_type'] == 'code': calls |= set(re.findall(r'show_doc\(\s*([\w.]+)', ''.join(c['source'])))
+    out = {}
+    for py in sorted((ROOT / 'workbench').glob('*.py')):
+        if py.stem in ('__init__', '_modidx'): continue
+        names = [n for n in _all_names(ast.parse(py.read_text())) if n not in calls]
+        if names: out[py.stem] = names
+    return out
+
 def house_figures()->dict:
     sizes = [n for s in export_cell_sizes().values() for n in s]
     params, docs = public_parameters(), show_doc_coverage()
@@ -106,4 +118,8 @@ def test_house_figures():
     print(f"\nhouse: export cells median {f['median_cell']} lines, largest {f['largest_cell']}, {f['cells_over_60']} over 60; "
           f"docments on {f['docments']:.0%} of public parameters; show_doc for {f['show_doc']:.0%} of __all__ names")
     for m, d in f['per_module'].items(): print(f"  {m:12s} parameters documented {d['params'][0]}/{d['params'][1]}, show_doc {d['show_doc'][0]}/{d['show_doc'][1]}")
-    assert f['median_cell'] <= 17 and f['largest_cell'] <= 153 and f['cells_over_60'] <= 10   # the level reached; target 12 / 60 / 0
+    assert f['median_cell'] <= 12 and f['largest_cell'] <= 60 and f['cells_over_60'] == 0
+    assert f['docments'] >= 0.9
+    # nbdev's show_doc renders `sym or show_doc`, so it cannot document a falsy constant or a tensor of several values:
+    # these two are described in their notebooks' prose instead
+    assert missing_show_doc() == {'formats': ['E2M1_LEVELS'], 'kernels': ['INTERPRET']}

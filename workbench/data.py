@@ -25,7 +25,7 @@ FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                          'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530   # of the training images, in [0, 1]
 
-# %% ../nbs/05_data.ipynb #0eb72888
+# %% ../nbs/05_data.ipynb #868bc10c
 def package_folder(name:str, # 'data' (weights, cards, committed results) or 'nbs' (its experiments/ folder holds the experiment notebooks)
                   )->Path:
     "The folder `name` shipped with workbench: the repository's in a source checkout, else the installed package's copy."

@@ -125,15 +125,15 @@ def block_peaks(self:ActivationCache)->list[float]:
     "Peak |x| of each block's output (the residual stream)."
     return [self.acts[b].abs().max().item() for b in self.blocks]
 
-# %% ../nbs/10_explorer.ipynb #0a2aae4c
+# %% ../nbs/10_explorer.ipynb #b8baae6e
 ACT_GRANULARITIES = ('tensor', 'channel', 'token')   # what the granularity control offers for activations
 
-# %% ../nbs/10_explorer.ipynb #9d7b6c2f
+# %% ../nbs/10_explorer.ipynb #d0aa8b11
 def explorer_formats()->list[str]:
     "The formats the explorer's format control offers: every registered format except the slow ones, in registry order."
     return [f for f in FORMATS if not format_info(f).slow]
 
-# %% ../nbs/10_explorer.ipynb #de7d440e
+# %% ../nbs/10_explorer.ipynb #fdeaaa05
 def explorer_specs(fmt:str='int',          # the format control: a registered format
                    w_bits:int=8,           # the weight bits control (formats with fixed bits ignore it)
                    a_bits:int=8,           # the activation bits control (also the softmax probabilities')
