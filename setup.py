@@ -19,6 +19,9 @@ dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 lic = licenses[cfg['license']]
 min_python = cfg['min_python']
 console_scripts = [o for o in cfg.get('console_scripts', '').split() if o]
+# Folders shipped inside the package (found by `workbench.data.package_folder`), each with the files it carries.
+SHIPPED = {'workbench._data': ['*.json', '*.safetensors'], 'workbench._data.results': ['*.jsonl'],
+           'workbench._data.results.dit_grids': ['*.png'], 'workbench._nbs': [], 'workbench._nbs.experiments': ['*.ipynb']}
 
 setuptools.setup(
     name=cfg['lib_name'],
@@ -31,9 +34,9 @@ setuptools.setup(
     url=cfg['git_url'],
     # The reference weights, cards and committed results (data/) and the experiment notebooks (nbs/experiments/) ship
     # inside the package as `workbench._data` and `workbench._nbs`, so a plain (non-editable) install finds them.
-    packages=setuptools.find_packages(include=['workbench', 'workbench.*']) + ['workbench._data', 'workbench._nbs'],
+    packages=setuptools.find_packages(include=['workbench', 'workbench.*']) + list(SHIPPED),
     package_dir={'workbench._data': 'data', 'workbench._nbs': 'nbs'},
-    package_data={'workbench._data': ['*.json', '*.safetensors', 'results/*', 'results/*/*'], 'workbench._nbs': ['experiments/*.ipynb']},
+    package_data=SHIPPED,
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

@@ -2,7 +2,8 @@
 import papermill as pm, pytest
 from workbench.core import read_results
 from helpers import run_experiment
-from workbench.sweeps import NOTEBOOKS, methods_table
+from workbench.sweeps import NOTEBOOKS
+from workbench.jobs import methods_table
 
 METHODS_NB = NOTEBOOKS / 'experiments' / 'methods.ipynb'
 SMALL = dict(eval_limit=300, train_limit=256)

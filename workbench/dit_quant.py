@@ -23,8 +23,7 @@ from .dit import sample
 __all__ = ['DIT_METHODS', 'QuantDiTAttention', 'recording', 'trajectory_calibration', 'timestep_stats', 'range_over_timesteps',
            'group_of', 'calibrate_timestep_groups', 'balance_sites', 'balance_channels', 'hadamard', 'HadamardLinear',
            'rotate_linears', 'DiTRecipe', 'TimestepGroupPTQ', 'BalancedPTQ', 'BalancedTimestepGroupPTQ', 'HadamardPTQ',
-           'LRQ', 'quantize_dit', 'TimestepExplorer', 'dit_quality', 'sample_grid', 'save_grid', 'dit_table',
-           'dit_report']
+           'LRQ', 'quantize_dit', 'TimestepExplorer', 'dit_quality', 'sample_grid', 'save_grid']
 
 # %% ../nbs/15_dit_quant.ipynb #9a8d2c62
 def _dit_attention_oddities(attn:DiffusersAttention)->list[str]:
@@ -694,79 +693,3 @@ def save_grid(grid:Tensor, # a [0, 1] image, as `sample_grid` makes it
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray((grid.clamp(0, 1) * 255).round().byte().numpy()).save(path)
     return path
-
-# %% ../nbs/15_dit_quant.ipynb #8d967225
-def _dit_setting(r:dict)->str:
-    "A record's setting: 'FP32' or 'W<w_bits>A<a_bits>'."
-    return 'FP32' if r['method'] == 'fp32' else f"W{r['w_bits']}A{r['a_bits']}"
-
-# %% ../nbs/15_dit_quant.ipynb #8158ceda
-def _dit_section(key:tuple, rs:list[dict])->list[str]:
-    "The table lines of the records `rs` that share `key` (checkpoint, samples, steps, seed), a blank line last."
-    fp = rs[0]
-    out = [f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
-           f"{fp['sample_acc_fp32']:.1f}%, FM-FID {fp['fm_fid_fp32']:.2f}"]
-    settings = [s for s in dict.fromkeys(_dit_setting(r) for r in rs) if s != 'FP32']
-    cell = {(r['method'], _dit_setting(r)): r for r in rs}
-    repeats = len([r for r in rs if r['method'] != 'fp32']) - len([k for k in cell if k[0] != 'fp32'])
-    out.append(f"{'method':12}" + ''.join(f"{s:>26}" for s in settings))
-    for m in dict.fromkeys(r['method'] for r in rs if r['method'] != 'fp32'):
-        out.append(f"{m:12}" + ''.join(f"{'-':>26}" if (c := cell.get((m, s))) is None else
-                                      f"{c['sample_acc']:>7.1f}% / {c['fm_fid']:6.2f} [{c['rmse_to_fp32']:.3f}]" for s in settings))
-    if repeats: out.append(f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)")
-    out.append('')
-    return out
-
-# %% ../nbs/15_dit_quant.ipynb #efdf34cb
-def dit_table(records:list[dict], # records of DiT runs (`read_results`), failed ones included
-             )->str:
-    "Methods × settings: sample accuracy % / FM-FID [pixel RMSE to FP32], with the FP32 reference line."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
-    if not ok: return '(no DiT results)'
-    out = []
-    keyof = lambda r: (r.get('checkpoint_sha', '?'), r['n_samples'], r['steps'], r['seed'])
-    for key in dict.fromkeys(keyof(r) for r in ok): out += _dit_section(key, [r for r in ok if keyof(r) == key])
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(str(r.get('params', r.get('method'))) for r in failed))
-    return '\n'.join(out).rstrip()
-
-# %% ../nbs/15_dit_quant.ipynb #0d6f4581
-def _grid_img(path, results)->str:
-    "An <img> with the PNG at `path` embedded (a relative `path` is next to the store `results`), or a note that it is missing."
-    import base64, html
-    from pathlib import Path
-    p = Path(path) if Path(path).is_absolute() else Path(results).parent / path   # grids are recorded relative to the store
-    if not p.is_file(): return f"<p>(grid {html.escape(str(p))} is missing)</p>"
-    return f"<img src='data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}' style='image-rendering:pixelated;width:240px'>"
-
-# %% ../nbs/15_dit_quant.ipynb #94e0f67a
-def _report_page(title:str, records:list, results, table:str, cards:str)->str:
-    "The report's HTML: the title, what the cells mean, the table and the grids (`cards`)."
-    import html
-    from pathlib import Path
-    return (f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body style='font-family:sans-serif'>"
-            f"<h2>{html.escape(title)}</h2><p>{len(records)} records from <code>{html.escape(Path(results).name)}</code>. "
-            "Cells: sample accuracy under FM-ViT / FM-FID [pixel RMSE to the FP32 images from the same noise]. "
-            "Each grid: one class per row.</p>"
-            f"<pre>{html.escape(table)}</pre>{cards}</body></html>")
-
-# %% ../nbs/15_dit_quant.ipynb #7eb32692
-def dit_report(results,                          # a results store (`read_results`), e.g. 'results/dit.jsonl'
-               out=None,                         # the HTML file to write (None: '<store>_report.html' next to the store)
-               title:str='FM-DiT quantization',  # the page's title
-              )->'Path':
-    "Print `dit_table` of a results store and write its HTML page with every setting's sample grid (default: next to it)."
-    import html
-    from pathlib import Path
-    from workbench.core import read_results
-    records = read_results(results)
-    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
-    if not ok: raise WorkbenchError(f"{results}: no DiT records (run nbs/experiments/dit.ipynb, e.g. with `workbench sweep`)")
-    table = dit_table(records); print(table)
-    fp32 = next((r for r in ok if r['method'] == 'fp32'), None)
-    cards = ''.join(f"<figure style='display:inline-block;margin:8px'>{_grid_img(r['grid'], results)}<figcaption>{html.escape(r['method'])} "
-                    f"{_dit_setting(r)}: {r['sample_acc']:.1f}%, FM-FID {r['fm_fid']:.2f}</figcaption></figure>"
-                    for r in ([fp32] if fp32 else []) + [r for r in ok if r['method'] != 'fp32'])
-    out = Path(out) if out else Path(results).with_name(Path(results).stem + '_report.html')
-    out.write_text(_report_page(title, records, results, table, cards))
-    return out

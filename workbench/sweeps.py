@@ -8,15 +8,13 @@ import itertools, json, os, re, signal, subprocess, sys, threading, time
 from pathlib import Path
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, Param
-from .core import append_result, read_results
+from .core import append_result, read_results, Registry
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'SPEED_MODELS', 'METHODS_SETTINGS', 'METHODS_COMPARED',
-           'PAPER_RECIPES', 'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting',
-           'row_label', 'row_header', 'results_table', 'accuracy_plot', 'speed_check', 'speed_lines', 'headline',
-           'headline_cli', 'methods_grid', 'methods_table', 'compare_methods', 'methods_cli', 'parse_grid',
-           'pivot_table', 'pareto_front', 'report', 'run_notebook', 'main', 'cli']
+__all__ = ['NOTEBOOKS', 'REPORTS', 'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting',
+           'row_label', 'row_header', 'results_table', 'accuracy_plot', 'parse_grid', 'pivot_table', 'pareto_front',
+           'register_report', 'report', 'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 from .data import package_folder
@@ -274,205 +272,6 @@ def accuracy_plot(records:list[dict],        # result records (one model's)
     if path is not None: _write_html(p, path, title)
     return p
 
-# %% ../nbs/11_sweeps.ipynb #d67d7a46
-HEADLINE_SETTINGS = [(8, 8), (6, 6), (4, 8), (4, 4)]
-
-# %% ../nbs/11_sweeps.ipynb #1efb9721
-HEADLINE_ESTIMATORS = ['minmax', 'percentile', 'omse']
-
-# %% ../nbs/11_sweeps.ipynb #a57414b4
-SPEED_MODELS = {'fm-vit': 256, 'vit_small_patch16_224': 16}   # the speed check's models (a reference or a timm name) -> batch
-
-# %% ../nbs/11_sweeps.ipynb #3b393b2e
-def _speed_inputs(model:str, batch:int)->tuple:
-    "(float model, batch of `batch` images, calibration images) for the speed check of `model`."
-    import torch, timm
-    from workbench.data import fashion_mnist, calibration_set
-    from workbench.models import load_reference, is_reference
-    g = torch.Generator().manual_seed(0)
-    if is_reference(model):
-        fp32, calib = load_reference(model), calibration_set(256, 0)[0]
-        x = fashion_mnist('test').tensors(torch.arange(batch))[0]
-    else:
-        fp32 = timm.create_model(model, pretrained=False).eval()
-        shape = fp32.pretrained_cfg.get('input_size', (3, 224, 224))
-        x, calib = torch.randn(batch, *shape, generator=g), torch.randn(8, *shape, generator=g)
-    return fp32, x, calib
-
-# %% ../nbs/11_sweeps.ipynb #936d7a6a
-def _speed_rows(fp32, x, calib)->tuple[dict, str, dict]:
-    "(row name -> (model, input), the converted model's path, the int8 peers: name -> model, or why it did not run)."
-    import torch, copy
-    from workbench.core import QuantConfig
-    from workbench.quantize import quantize
-    from workbench.convert import convert
-    from workbench.deploy import int8_peers
-    q = quantize(copy.deepcopy(fp32), QuantConfig.wa(8, 8, estimator='percentile'), calib)
-    conv = copy.deepcopy(q); convert(conv)
-    path = next(m.path(x) for m in conv.modules() if hasattr(m, 'weight_int8'))
-    runs = {'FP32': (fp32, x), 'bf16': (copy.deepcopy(fp32).to(torch.bfloat16), x.bfloat16()), 'W8A8 fake-quant': (q, x),
-            f'W8A8 converted ({path})': (conv, x)}
-    peers = int8_peers(fp32, conv, x)
-    runs.update({k: (m, x) for k, m in peers.items() if not isinstance(m, str)})
-    return runs, path, peers
-
-# %% ../nbs/11_sweeps.ipynb #767455fa
-def _add_top1(res:dict, runs:dict, path:str):
-    "Add `top1` and `agree_converted` (%) to each row of the timings `res`."
-    import torch
-    from workbench.data import fashion_mnist
-    from workbench.models import evaluate
-    test = fashion_mnist('test')
-    with torch.inference_mode(): ev = {k: evaluate(m, test, return_logits=True) for k, (m, _) in runs.items()}
-    pred = {k: e['logits'].argmax(1) for k, e in ev.items()}
-    for k, e in ev.items():
-        res[k].update(top1=e['top1'], agree_converted=100 * (pred[k] == pred[f'W8A8 converted ({path})']).float().mean().item())
-
-# %% ../nbs/11_sweeps.ipynb #b3b96f17
-def speed_check(model:str='fm-vit',  # a reference model (timed on Fashion-MNIST test images), or a timm name (random init and input)
-                rounds:int=15,       # interleaved timing rounds (the median is reported)
-                batch:int|None=None, # images per forward pass; None: `SPEED_MODELS[model]` (16 for other models)
-                top1:bool=False,     # also top-1 of every row on the whole test set (reference models only)
-               )->dict:
-    "Forward time of FP32, bf16, W8A8 fake-quant, W8A8 converted and the int8 peers (torchao, ONNX Runtime), interleaved over `rounds`."
-    import torch
-    from workbench.models import is_reference
-    from workbench.quantize import time_calls
-    batch = batch or SPEED_MODELS.get(model, 16)
-    fp32, x, calib = _speed_inputs(model, batch)
-    runs, path, peers = _speed_rows(fp32, x, calib)
-    with torch.inference_mode(): res = time_calls({k: (lambda m=m, xx=xx: m(xx)) for k, (m, xx) in runs.items()}, rounds)
-    for r in res.values(): r['ratio'] = r['median_ms'] / res['FP32']['median_ms']
-    out = dict(model=model, batch=batch, rounds=rounds, threads=torch.get_num_threads(), path=path, runs=res,
-               not_run={k: m for k, m in peers.items() if isinstance(m, str)})
-    if top1 and is_reference(model): _add_top1(res, runs, path)
-    return out
-
-# %% ../nbs/11_sweeps.ipynb #bf932681
-def speed_lines(speed:dict, # what `speed_check` returned
-               )->str:
-    "The speed check as text: one line per row (median, min-max, ratio to FP32, top-1 if measured), then the rows not run."
-    head = (f"forward time, {speed['model']}, batch {speed['batch']}, {speed['threads']} threads, "
-            f"median (min-max) of {speed['rounds']} interleaved rounds:")
-    rows = [f"  {k:32} {r['median_ms']:8.1f} ms ({r['min_ms']:.1f}-{r['max_ms']:.1f})  {r['ratio']:.2f}x FP32" +
-            (f"  top-1 {r['top1']:.2f}%, same class as converted on {r['agree_converted']:.2f}%" if 'top1' in r else '')
-            for k, r in speed['runs'].items()]
-    return '\n'.join([head, *rows, *(f"  {k:32} {why}" for k, why in speed['not_run'].items())])
-
-# %% ../nbs/11_sweeps.ipynb #dae35553
-def headline(out_dir:str|Path='report', # the report folder
-             eval_limit:int=0,          # evaluate on the first N test images only (0: all 10,000)
-             settings=None,             # (weight bits, activation bits) pairs; None: `HEADLINE_SETTINGS`
-             estimators=None,           # range estimators; None: `HEADLINE_ESTIMATORS`
-             progress:bool=True,        # show the grid's progress bar
-            )->dict:
-    "Run the headline PTQ grid, the speed check, and write the report folder; returns the records and speed."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    results = out_dir / 'results.jsonl'
-    params = [dict(w_bits=w, a_bits=a, estimator=m, eval_limit=eval_limit)
-              for w, a in (settings or HEADLINE_SETTINGS) for m in (estimators or HEADLINE_ESTIMATORS)]
-    run_grid(NOTEBOOKS / 'experiments' / 'ptq.ipynb', params, results, out_dir / 'runs', progress=progress)
-    records = [r for r in read_results(results) if any(_done([r], p) or (r.get('status') == 'failed' and
-               _matches(r, p)) for p in params)]
-    speeds = [speed_check('fm-vit', top1=True), speed_check('vit_small_patch16_224', rounds=7)]
-    table = results_table(records)
-    accuracy_plot(records, out_dir / 'accuracy.html', title='FM-ViT post-training quantization')
-    speed_line = '\n\n'.join(speed_lines(sp) for sp in speeds)
-
-    (out_dir / 'speed.json').write_text(json.dumps(speeds, indent=1))
-    (out_dir / 'summary.md').write_text(f"# Headline: FM-ViT PTQ\n\n```\n{table}\n```\n\n{speed_line}\n\n"
-        "Files: `results.jsonl` (one line per run), `runs/` (executed notebooks), `accuracy.html` (plot), `speed.json`.\n")
-    print(table); print(speed_line); print(f"report written to {out_dir.resolve()}")
-    return dict(records=records, speed=speeds)
-
-# %% ../nbs/11_sweeps.ipynb #ef04caff
-@call_parse
-def headline_cli(out:Param("report folder", str)='report', # where the table, records and report go
-                 eval_limit:Param("evaluate on the first N test images only (0 = all 10,000)", int)=0, # a smaller run for smoke tests
-                ):
-    "The main job: PTQ of FM-ViT at W8A8/W6A6/W4A8/W4A4 with minmax/percentile/OMSE, table + report folder."
-    headline(out, eval_limit)
-
-# %% ../nbs/11_sweeps.ipynb #bf019dcb
-METHODS_SETTINGS = ((8, 8), (6, 6), (4, 4), (3, 3))
-
-# %% ../nbs/11_sweeps.ipynb #973bc7af
-METHODS_COMPARED = ('ptq', 'repq-vit', 'dopq-vit', 'qwt', 'gplq')
-
-# %% ../nbs/11_sweeps.ipynb #59c9e05a
-PAPER_RECIPES = ('repq-vit', 'dopq-vit', 'qwt', 'gplq')   # methods that also run with their paper's calibration recipe
-
-# %% ../nbs/11_sweeps.ipynb #ab542935
-def methods_grid(models=('fm-vit', 'fm-swin'),  # `load_model` names
-                 methods=METHODS_COMPARED,      # the methods run at every setting
-                 settings=METHODS_SETTINGS,     # (weight bits, activation bits) pairs
-                 qat_epochs=(1, 3),             # QAT's runs (at W4A4 only): one per number of epochs
-                 **fixed,                       # parameters added to every run, e.g. `eval_limit=500`
-                )->list[dict]:
-    "The comparison's parameter sets (`fixed` is added to each, e.g. `eval_limit=500`)."
-    ps = [dict(model=m, method=me, **({'recipe': ''} if me in PAPER_RECIPES else {}), w_bits=w, a_bits=a, **fixed)
-          for m in models for me in methods for w, a in settings]   # recipe '': the shared calibration, told apart from 'paper'
-    ps += [dict(model=m, method=me, recipe='paper', w_bits=w, a_bits=a, **fixed)   # the paper's own calibration
-           for m in models for me in methods if me in PAPER_RECIPES for w, a in settings]
-    ps += [dict(model=m, method='qat', w_bits=4, a_bits=4, epochs=e, **fixed) for m in models for e in qat_epochs]
-    return ps
-
-# %% ../nbs/11_sweeps.ipynb #d0d0a44e
-def methods_table(records:list[dict], # the comparison's result records
-                 )->str:
-    "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok']
-    if not ok: return '(no results)'
-    out = []
-    for model in dict.fromkeys(r['model'] for r in ok):
-        rs = [r for r in ok if r['model'] == model]
-        settings = [s for s in (f"W{w}A{a}" for w, a in METHODS_SETTINGS) if any(setting(r) == s for r in rs)]
-        cell = {(row_label(r), setting(r)): r for r in rs}
-        out += [f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
-                f"{'method':15}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
-        for row in dict.fromkeys(row_label(r) for r in rs):
-            cs = [cell.get((row, s)) for s in settings]
-            w4 = cell.get((row, 'W4A4'))
-            out.append(f"{row:15}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
-                       (f"{w4['method_s']:>10.1f}s{w4['peak_mem_mb']:>9.0f}{w4.get('train_images_seen', 0):>11}" if w4 else ''))
-        out.append('')
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(f"{r.get('model')} {setting(r)} {r.get('method')}: {r['error'][-80:]}" for r in failed))
-    return '\n'.join(out).rstrip()
-
-# %% ../nbs/11_sweeps.ipynb #782384b1
-def compare_methods(out_dir:str|Path='report/methods', # the report folder
-                    params:list[dict]|None=None,       # the runs; None: `methods_grid()`
-                    progress:bool=True,                # show the grid's progress bar
-                   )->list[dict]:
-    "Run the methods grid (resumable), write `results.jsonl`, `runs/` and `summary.md` into `out_dir`, print the table."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    params = params if params is not None else methods_grid()
-    results = out_dir / 'results.jsonl'
-    run_grid(NOTEBOOKS / 'experiments' / 'methods.ipynb', params, results, out_dir / 'runs', progress=progress)
-    records = [r for r in read_results(results) if any(_matches(r, p) for p in params)]
-    table = methods_table(records)
-    (out_dir / 'summary.md').write_text(f"# Methods comparison\n\n```\n{table}\n```\n")
-    print(table)
-    return records
-
-# %% ../nbs/11_sweeps.ipynb #8ac627cc
-@call_parse
-def methods_cli(out:Param("report folder", str)='report/methods', # where the table, records and report go
-                eval_limit:Param("evaluate on the first N test images only (0 = all)", int)=0, # a smaller run for smoke tests
-                models:Param("comma-separated `load_model` names: reference models or timm model names", str)='fm-vit,fm-swin', # the models compared
-                weights:Param("a local weights file for the (single) timm model", str)='', # one timm model's weights file
-                model_kwargs:Param("extra timm.create_model arguments as JSON, e.g. '{\"num_classes\": 100}'", str)='', # timm arguments as JSON
-                data:Param("'fashion-mnist' or an ImageNet-style image folder", str)='fashion-mnist', # the data spec
-                device:Param("'cpu' or 'cuda'", str)='cpu', # where the models run
-               ):
-    "Compare the method zoo (PTQ, RepQ-ViT, DopQ-ViT, QwT, GPLQ, QAT) on any models and data; resumable."
-    names = tuple(models.split(','))
-    if weights and len(names) > 1: raise SystemExit(f"--weights names one file, but --models names {len(names)} models; run one model at a time")
-    given = dict(eval_limit=eval_limit, weights=weights, model_kwargs=json.loads(model_kwargs) if model_kwargs else '',
-                 data=data if data != 'fashion-mnist' else '', device=device if device != 'cpu' else '')
-    compare_methods(out, methods_grid(models=names, **{k: v for k, v in given.items() if v}))
-
 # %% ../nbs/11_sweeps.ipynb #fd176a72
 def _value(v:str):
     "'4' -> 4, '0.5' -> 0.5, 'true' -> True, '{\"img_size\": 32}' -> a dict, anything else stays a string."
@@ -565,6 +364,19 @@ def _peaks_plot(peaks:list[dict]):
     p.vbar(x=names, top=[val[n] for n in names], width=0.7, color='#4C78A8')
     return p
 
+# %% ../nbs/11_sweeps.ipynb #33df4c20
+REPORTS = Registry('report kind')   # record kind -> render(results, out) -> Path, with `render.matches(records) -> bool`
+
+# %% ../nbs/11_sweeps.ipynb #05cbdc46
+def register_report(kind:str,  # the record kind, e.g. 'diffusion'
+                    matches,   # matches(records) -> bool: whether a store's records are of this kind
+                   ):
+    "Decorator: register `render(results, out) -> Path` as the report of the records `matches` accepts."
+    def deco(render):
+        render.matches = matches
+        return REPORTS.register(kind, render)
+    return deco
+
 # %% ../nbs/11_sweeps.ipynb #f8053492
 def report(results:str|Path,            # the results store (JSON lines)
            out:str|Path|None=None,      # the HTML page to write; None: `report.html` next to `results`
@@ -575,9 +387,8 @@ def report(results:str|Path,            # the results store (JSON lines)
     from bokeh.layouts import column
     records = read_results(results)
     if not records: raise ValueError(f"{results}: no records (is it a workbench results file?)")
-    if any('fm_fid' in r for r in records) and not any('top1' in r for r in records):   # diffusion runs: sample grids
-        from workbench.dit_quant import dit_report
-        return dit_report(results, out)
+    for kind, render in REPORTS.items():   # a record kind with its own report (e.g. diffusion runs: `workbench.jobs`)
+        if render.matches(records): return render(results, out)
     table = pivot_table(records)
     print(table)
     ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r and 'w_bits' in r]
