@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import torch
 from torch import Tensor
 from .core import WorkbenchError
+from .quantizers import fake_quant
 
 try:
     import triton, triton.language as tl
@@ -174,9 +175,10 @@ def fake_quant_reference(x:Tensor,                 # float32/16, bf16; any shape
     s_row, s_col, g = _scale_layout(x2, scale, granularity, group_size)
     idx = torch.arange(R, device=x2.device)[:, None] * s_row + (torch.arange(C, device=x2.device)[None, :] // g) * s_col
     s, z = _params(scale, x2, 'scale')[idx], _params(zero_point, x2, 'zero_point')[idx]
+    y = fake_quant(x2, s, z, qmin, qmax)   # the quantizers' own formula: one fake-quant path for the library
     r = torch.round(x2 * (1.0 / s))
     mask = (r + z >= qmin) & (r + z <= qmax)
-    return (r.clamp(qmin - z, qmax - z) * s).reshape(x.shape), mask.reshape(x.shape)
+    return y.reshape(x.shape), mask.reshape(x.shape)
 
 # %% ../nbs/12_kernels.ipynb #cd46153d
 if HAS_TRITON:
