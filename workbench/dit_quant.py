@@ -12,18 +12,17 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from diffusers.models.attention_processor import Attention as DiffusersAttention
-from .core import QuantConfig, QuantSpec, QuantConfigError, CalibrationError, WorkbenchError
-from .quantize import (quantize, dequantize, quantizers, calibration, is_quantized, ATTENTION_WRAPPERS,
-                                _slot, _forward, Undo, MethodConfig, register_method, methods_for)
-from .observe import activation_stats, ActivationStats, channel_peaks, histogram, grid_levels, sqnr_db
-from .quantizers import make_quantizer
+from .core import QuantConfig, QuantConfigError, CalibrationError, WorkbenchError, METHODS
+from .quantize import (quantize, quantizers, calibration, is_quantized, ATTENTION_WRAPPERS,
+                                _slot, _forward, Undo, MethodConfig, register_method)
+from .observe import activation_stats, ActivationStats
 from .dit import sample
 
 # %% auto #0
 __all__ = ['DIT_METHODS', 'QuantDiTAttention', 'recording', 'trajectory_calibration', 'timestep_stats', 'range_over_timesteps',
            'group_of', 'calibrate_timestep_groups', 'balance_sites', 'balance_channels', 'hadamard', 'HadamardLinear',
            'rotate_linears', 'DiTRecipe', 'TimestepGroupPTQ', 'BalancedPTQ', 'BalancedTimestepGroupPTQ', 'HadamardPTQ',
-           'LRQ', 'quantize_dit', 'TimestepExplorer', 'dit_quality', 'sample_grid', 'save_grid']
+           'LRQ', 'quantize_dit', 'dit_quality', 'sample_grid', 'save_grid']
 
 # %% ../nbs/15_dit_quant.ipynb #9a8d2c62
 def _dit_attention_oddities(attn:DiffusersAttention)->list[str]:
@@ -434,209 +433,6 @@ def quantize_dit(model:nn.Module,          # the float DiT (left unchanged)
     options = {k: v for k, v in dict(groups=groups, alpha=alpha).items() if k in cls.option_names()}
     q = copy.deepcopy(model).eval()
     return quantize(q, cls(quant=config or QuantConfig.wa(8, 8), **options), calib, progress=progress)
-
-# %% ../nbs/15_dit_quant.ipynb #4d733711
-def _clip_range(q)->tuple[float, float]:
-    "The (low, high) values a per-tensor quantizer `q` clips to."
-    s, z = q.scale.flatten()[0].item(), q.zero_point.flatten()[0].item()
-    return (q.spec.qmin - z) * s, (q.spec.qmax - z) * s
-
-# %% ../nbs/15_dit_quant.ipynb #1b9f4055
-class TimestepExplorer:
-    "Explore one DiT Linear input along the sampling trajectory: one static scale for all timesteps vs per-group scales."
-    def __init__(self, model:nn.Module,          # the float DiT
-                 calib:list[dict],                 # batches from `trajectory_calibration` (one timestep each)
-                 layer:str|None=None,              # a Linear's name; default: the first block's adaLN Linear
-                 a_bits:int=8,                     # activation bits of the quantizers compared
-                 groups:int=5,                     # number of equal timestep groups
-                 num_train_timesteps:int=1000,     # the diffusion's training timesteps (the groups split 0..this)
-                ):
-        if is_quantized(model): raise QuantConfigError("explore the float DiT (the explorer quantizes cached inputs itself)")
-        if not calib: raise CalibrationError("no calibration batches: calib = trajectory_calibration(model, n=16, steps=50)")
-        self.model, self.calib, self.groups, self.T = model.eval(), calib, groups, num_train_timesteps
-        self.timesteps = [int(torch.as_tensor(b['timestep']).flatten()[0]) for b in calib]
-        self.group = [group_of(t, groups, num_train_timesteps) for t in self.timesteps]
-        self.layers = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-        self.layer = layer or next((n for n in self.layers if n.endswith('norm1.linear')), self.layers[0])
-        self.a_bits, self.index, self._inputs, self._quant = a_bits, 0, {}, {}
-        self.set(layer=self.layer, a_bits=a_bits, index=0)
-
-# %% ../nbs/15_dit_quant.ipynb #c0397a70
-@patch
-def inputs(self:TimestepExplorer,
-           layer:str, # a Linear's name
-          )->list[Tensor]:
-    "The input of Linear `layer` at every calibration batch (cached; the last four layers are kept)."
-    if layer not in self._inputs:
-        if layer not in self.layers: raise WorkbenchError(f"{layer!r} is not a Linear of this DiT; e.g. {self.layers[:3]}")
-        got, lin = [], self.model.get_submodule(layer)
-        h = lin.register_forward_pre_hook(lambda m, i: got.append(i[0].detach().float()))
-        try:
-            with torch.no_grad():
-                for b in self.calib: _forward(self.model, b, 'cpu')
-        finally: h.remove()
-        if len(self._inputs) >= 4: self._inputs.pop(next(iter(self._inputs)))
-        self._inputs[layer] = got
-    return self._inputs[layer]
-
-# %% ../nbs/15_dit_quant.ipynb #521d3b8d
-@patch
-def quantizers_for(self:TimestepExplorer,
-                   layer:str, # a Linear's name
-                   bits:int,  # activation bits
-                  )->tuple[nn.Module, list[nn.Module]]:
-    "One static quantizer calibrated on all timesteps, and one per timestep group (percentile ranges)."
-    key = (layer, bits)
-    if key not in self._quant:
-        spec, xs = QuantSpec(bits, symmetric=False, estimator='percentile'), self.inputs(layer)
-        one = make_quantizer(spec, 'act')
-        for x in xs: one.calibrate(x)
-        per = []
-        for g in range(self.groups):
-            q = make_quantizer(spec, 'act')
-            for x, gi in zip(xs, self.group): 
-                if gi == g: q.calibrate(x)
-            per.append(q.finish_calibration() if q.observer is not None else None)
-        self._quant[key] = (one.finish_calibration(), per)
-    return self._quant[key]
-
-# %% ../nbs/15_dit_quant.ipynb #a2439161
-@patch
-def set(self:TimestepExplorer,
-        layer:str|None=None,  # a Linear's name (None: keep)
-        a_bits:int|None=None, # activation bits, 2..16 (None: keep)
-        index:int|None=None,  # the timestep's index in the calibration batches (None: keep)
-       )->dict:
-    "Change the settings (a bad one raises and keeps the old ones) and return the new `state()`."
-    layer = self.layer if layer is None else layer
-    a_bits = self.a_bits if a_bits is None else a_bits
-    index = self.index if index is None else index
-    if not (isinstance(a_bits, int) and 2 <= a_bits <= 16): raise QuantConfigError(f"a_bits must be in 2..16, got {a_bits!r}")
-    if not 0 <= index < len(self.timesteps): raise WorkbenchError(f"timestep index must be in 0..{len(self.timesteps) - 1}, got {index}")
-    self.inputs(layer)
-    self.layer, self.a_bits, self.index = layer, a_bits, index
-    self._state = self._compute()
-    if hasattr(self, 'sources'): self._push()
-    return self._state
-
-# %% ../nbs/15_dit_quant.ipynb #c53cf885
-@patch
-def state(self:TimestepExplorer)->dict:
-    "The data behind the plots, for the current settings."
-    return self._state
-
-# %% ../nbs/15_dit_quant.ipynb #e52e6b22
-@patch
-@torch.no_grad()
-def _compute(self:TimestepExplorer)->dict:
-    "The state for the current settings."
-    xs = self.inputs(self.layer); one, per = self.quantizers_for(self.layer, self.a_bits)
-    x, g = xs[self.index], self.group[self.index]
-    peaks, outlier, thr = channel_peaks(x)
-    edges, counts = histogram(x)
-    qg = per[g] if per[g] is not None else one
-    return dict(layer=self.layer, timestep=self.timesteps[self.index], group=g, a_bits=self.a_bits,
-                channel_peaks=peaks, outliers=outlier, threshold=thr, edges=edges, counts=counts,
-                grid_all=grid_levels(one(x)), grid_group=grid_levels(qg(x)),
-                range_all=_clip_range(one), range_group=[_clip_range(q if q is not None else one) for q in per],
-                timesteps=self.timesteps, peak=[xi.abs().max().item() for xi in xs],
-                sqnr_all=[sqnr_db(xi, one(xi)) for xi in xs],
-                sqnr_group=[sqnr_db(xi, (per[gi] or one)(xi)) for xi, gi in zip(xs, self.group)])
-
-# %% ../nbs/15_dit_quant.ipynb #0aa4ec9d
-@patch
-def _figures(self:TimestepExplorer):
-    "The data sources and the four figures, drawn and filled."
-    from bokeh.models import ColumnDataSource, Span
-    from bokeh.plotting import figure
-    self.sources = {k: ColumnDataSource(data={}) for k in ('channels', 'hist', 'grid_all', 'grid_group', 'trace', 'now')}
-    f = self.figures = dict(
-        channels=figure(width=460, height=230, title='per-channel max |x| at this timestep', tools='pan,wheel_zoom,reset'),
-        hist=figure(width=460, height=230, title='histogram (log count) and grid: all-timestep (grey), group (orange)',
-                    y_axis_type='log', tools='pan,wheel_zoom,reset'),
-        peak=figure(width=460, height=230, title='peak |x| and clipping range along the trajectory', x_axis_label='timestep',
-                    tools='pan,wheel_zoom,reset'),
-        sqnr=figure(width=460, height=230, title='SQNR (dB): one scale (grey) vs per-group scales (orange)',
-                    x_axis_label='timestep', tools='pan,wheel_zoom,reset'))
-    self._draw()
-    self._push()
-
-# %% ../nbs/15_dit_quant.ipynb #df8f93dc
-@patch
-def _draw(self:TimestepExplorer):
-    "Add every glyph to the figures, bound to the data sources."
-    S, f = self.sources, self.figures
-    f['channels'].vbar(x='c', top='peak', width=0.8, color='color', source=S['channels'])
-    f['hist'].quad(left='l', right='r', top='n', bottom=0.5, source=S['hist'], color='#4477aa', alpha=0.7)
-    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_all'], color='grey', alpha=0.5)
-    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_group'], color='darkorange', alpha=0.6)
-    f['peak'].line('t', 'peak', source=S['trace'], color='black', legend_label='peak |x|')
-    f['peak'].line('t', 'hi_all', source=S['trace'], color='grey', line_dash='dashed', legend_label='one scale')
-    f['peak'].line('t', 'hi_group', source=S['trace'], color='darkorange', legend_label='group scale')
-    f['sqnr'].line('t', 'sqnr_all', source=S['trace'], color='grey'); f['sqnr'].line('t', 'sqnr_group', source=S['trace'], color='darkorange')
-    for k in ('peak', 'sqnr'):
-        f[k].x_range.flipped = True   # sampling runs from high to low timesteps
-        f[k].scatter('t', 'y' if k == 'peak' else 's', source=S['now'], size=10, color='red')
-
-# %% ../nbs/15_dit_quant.ipynb #8f503ee8
-@patch
-def _push(self:TimestepExplorer):
-    "Fill the data sources from the current state."
-    s = self._state
-    n = s['channel_peaks'].numel()
-    self.sources['channels'].data = dict(c=list(range(n)), peak=s['channel_peaks'].tolist(),
-                                         color=['crimson' if o else '#4477aa' for o in s['outliers'].tolist()])
-    e = s['edges']; top = max(s['counts'].max().item(), 1.0)
-    self.sources['hist'].data = dict(l=e[:-1].tolist(), r=e[1:].tolist(), n=s['counts'].clamp(min=0.5).tolist())
-    for k in ('grid_all', 'grid_group'):
-        lv = s[k].tolist(); self.sources[k].data = dict(v=lv, h=[top] * len(lv))
-    self.sources['trace'].data = dict(t=s['timesteps'], peak=s['peak'], hi_all=[s['range_all'][1]] * len(s['timesteps']),
-                                      hi_group=[s['range_group'][g][1] for g in self.group],
-                                      sqnr_all=s['sqnr_all'], sqnr_group=s['sqnr_group'])
-    i = self.index
-    self.sources['now'].data = dict(t=[s['timestep']], y=[s['peak'][i]], s=[s['sqnr_group'][i]])
-
-# %% ../nbs/15_dit_quant.ipynb #f025a36a
-@patch
-def _make_controls(self:TimestepExplorer):
-    "The timestep, layer and bits controls and the status line, wired to `set`."
-    import ipywidgets as W
-    self.controls = dict(
-        timestep=W.SelectionSlider(options=[(str(t), i) for i, t in enumerate(self.timesteps)], value=self.index, description='timestep'),
-        layer=W.Dropdown(options=self.layers, value=self.layer, description='layer', layout=W.Layout(width='420px')),
-        a_bits=W.IntSlider(value=self.a_bits, min=2, max=8, description='act. bits'))
-    self.status = W.HTML()
-    def on_change(_):
-        c = self.controls
-        try:
-            s = self.set(layer=c['layer'].value, a_bits=c['a_bits'].value, index=c['timestep'].value)
-            self.status.value = (f"t = {s['timestep']} (group {s['group']}): SQNR {s['sqnr_all'][self.index]:.1f} dB with one "
-                                 f"scale, {s['sqnr_group'][self.index]:.1f} dB with the group's scale")
-        except WorkbenchError as e: self.status.value = f"<span style='color:crimson'>{e}</span>"
-    for w in self.controls.values(): w.observe(on_change, names='value')
-    on_change(None)
-
-# %% ../nbs/15_dit_quant.ipynb #29b53425
-@patch(as_prop=True)
-def widget(self:TimestepExplorer):
-    "The explorer's widget: the controls, the status line and the four plots (built on first use)."
-    import ipywidgets as W
-    from bokeh.layouts import gridplot
-    from jupyter_bokeh.widgets import BokehModel
-    if not hasattr(self, '_widget'):
-        self._figures()
-        f = self.figures
-        self.bokeh = BokehModel(gridplot([[f['channels'], f['hist']], [f['peak'], f['sqnr']]]))
-        self._make_controls()
-        self._widget = W.VBox([W.HBox(list(self.controls.values())), self.status, self.bokeh])
-    return self._widget
-
-# %% ../nbs/15_dit_quant.ipynb #16f0bfe9
-@patch
-def _ipython_display_(self:TimestepExplorer):
-    from IPython.display import display
-    from workbench.explorer import load_bokehjs   # the UI layer, only when a widget is shown
-    load_bokehjs(); display(self.widget)
 
 # %% ../nbs/15_dit_quant.ipynb #c2acedbc
 def _paired_measures(images:Tensor, reference:Tensor, classifier:nn.Module)->dict:

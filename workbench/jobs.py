@@ -4,8 +4,7 @@
 
 # %% ../nbs/17_jobs.ipynb #aa384f10
 from __future__ import annotations
-import copy, json
-import torch
+import json
 from pathlib import Path
 from fastcore.script import call_parse, Param
 from .core import read_results, WorkbenchError, QuantConfigError

@@ -708,6 +708,11 @@ def _onednn_output(out_grid:tuple|None, out_dtype)->tuple[float, int, torch.dtyp
         raise KernelInputError(f"out_grid must be (scale, zero, 0, 255) or (scale, zero, -128, 127) with the zero on the grid, got {out_grid}")
     return o_scale, o_zero, torch.uint8 if qmin == 0 else torch.int8
 
+# %% ../nbs/12_kernels.ipynb #2ab5a0ba
+def _as_uint8_codes(q:Tensor)->Tensor:
+    "int8 codes q as uint8 codes q + 128 (the bits with the sign bit flipped)."
+    return q.view(torch.uint8) ^ 128
+
 # %% ../nbs/12_kernels.ipynb #09045aac
 def int8_linear_onednn(q:Tensor,              # (..., K) activation codes: int8 (zero point in -128..127) or uint8 (0..255)
                        a_scale:float,          # the static per-tensor activation scale
@@ -726,6 +731,7 @@ def int8_linear_onednn(q:Tensor,              # (..., K) activation codes: int8 
     if not lo <= int(a_zero) <= hi or int(a_zero) != a_zero: raise KernelInputError(f"a_zero must be an integer in {lo}..{hi} for {q.dtype} codes, got {a_zero}")
     if gelu not in (None, 'none', 'tanh'): raise KernelInputError(f"gelu must be None, 'none' (erf) or 'tanh', got {gelu!r}")
     o_scale, o_zero, o_dtype = _onednn_output(out_grid, out_dtype)
+    if q.dtype == torch.int8: q, a_zero = _as_uint8_codes(q), int(a_zero) + 128   # the same (q - a_zero), on oneDNN's fast path
     zeros = torch.zeros(w_scale.numel(), dtype=torch.long)
     return torch.ops.onednn.qlinear_pointwise(q.contiguous(), float(a_scale), int(a_zero), w_packed, w_scale.float(), zeros, bias,
                                               float(o_scale), int(o_zero), o_dtype, 'none' if gelu is None else 'gelu', [], gelu or '')
