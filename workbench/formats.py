@@ -208,13 +208,13 @@ def _fake(self:TwinLogQuantizer, xv:Tensor, scale:Tensor)->Tensor:
     return _ste(xv, lambda v: twinlog_fake_quant(v, scale, self.spec.bits, rho), -scale, scale)
 
 # %% ../nbs/02_formats.ipynb #f9c4b191
-E2M1_LEVELS = torch.tensor([0., .5, 1., 1.5, 2., 3., 4., 6.])   # the non-negative FP4 E2M1 values
+E2M1_LEVELS = (0., .5, 1., 1.5, 2., 3., 4., 6.)   # the non-negative FP4 E2M1 values
 
 # %% ../nbs/02_formats.ipynb #962c1d69
 def e2m1_round(v:Tensor, # values relative to their block's scale
               )->Tensor:
     "Round to the nearest FP4 E2M1 value (ties to even), saturating at ±6."
-    lv = E2M1_LEVELS.to(v.device)
+    lv = torch.tensor(E2M1_LEVELS, device=v.device)
     return lv[nearest_level(v.abs().clamp(max=6).float(), lv)].to(v.dtype) * torch.sign(v)
 
 # %% ../nbs/02_formats.ipynb #a88686b5
