@@ -7,7 +7,7 @@ parameters, a `show_doc` for every name in `__all__` (two constants nbdev cannot
 import ast, io, json, re, statistics, tokenize
 from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY_NOTEBOOKS = sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb'))
+LIBRARY_NOTEBOOKS = sorted((ROOT / 'nbs').glob('[0-9][0-9]*_*.ipynb'))
 
 def _cells(nb:Path)->list[dict]: return json.loads(nb.read_text())['cells']
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .models import Callback, TrainState
+from .training import Callback, TrainState
 from .quantizers import fp8_cast, FP8_MAX
 
 # %% auto #0

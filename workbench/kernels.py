@@ -708,7 +708,7 @@ def _onednn_output(out_grid:tuple|None, out_dtype)->tuple[float, int, torch.dtyp
         raise KernelInputError(f"out_grid must be (scale, zero, 0, 255) or (scale, zero, -128, 127) with the zero on the grid, got {out_grid}")
     return o_scale, o_zero, torch.uint8 if qmin == 0 else torch.int8
 
-# %% ../nbs/12_kernels.ipynb #2ab5a0ba
+# %% ../nbs/12_kernels.ipynb #4160f68d
 def _as_uint8_codes(q:Tensor)->Tensor:
     "int8 codes q as uint8 codes q + 128 (the bits with the sign bit flipped)."
     return q.view(torch.uint8) ^ 128

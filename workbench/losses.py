@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .models import Callback, TrainState
+from .training import Callback, TrainState
 from .observe import is_block, block_pairs, top_singular, activation_stats, colinearity
 
 # %% auto #0

@@ -14,7 +14,7 @@ from .quantizers import make_quantizer, PercentileSearchObserver, log_fake_quant
 from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, _forward, model_dtype, Undo
 from .quantize import MethodConfig, register_method, restoring, quant_result
 from .observe import is_block
-from .models import TrainConfig, Callback, train
+from .training import TrainConfig, Callback, train
 
 # %% auto #0
 __all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES', 'GPLQ_CHOICES', 'with_overrides',

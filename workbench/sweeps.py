@@ -364,10 +364,10 @@ def _peaks_plot(peaks:list[dict]):
     p.vbar(x=names, top=[val[n] for n in names], width=0.7, color='#4C78A8')
     return p
 
-# %% ../nbs/11_sweeps.ipynb #33df4c20
+# %% ../nbs/11_sweeps.ipynb #d455c2ad
 REPORTS = Registry('report kind')   # record kind -> render(results, out) -> Path, with `render.matches(records) -> bool`
 
-# %% ../nbs/11_sweeps.ipynb #05cbdc46
+# %% ../nbs/11_sweeps.ipynb #c0119e3b
 def register_report(kind:str,  # the record kind, e.g. 'diffusion'
                     matches,   # matches(records) -> bool: whether a store's records are of this kind
                    ):
