@@ -79,31 +79,28 @@ def _all_names(tree)->list[str]:
             return [ast.literal_eval(e) for e in node.value.elts]
     return []
 
-def show_doc_coverage()->dict[str, tuple[int, int]]:
-    "Per module, (names in `__all__` with a `show_doc(name)` call in a notebook, names in `__all__`)."
+def _show_doc_calls()->set[str]:
+    "Every name some notebook passes to `show_doc`."
     calls = set()
     for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')):
         for c in _cells(nb):
             if c['cell_type'] == 'code': calls |= set(re.findall(r'show_doc\(\s*([\w.]+)', ''.join(c['source'])))
-    out = {}
-    for py in sorted((ROOT / 'workbench').glob('*.py')):
-        if py.stem in ('__init__', '_modidx'): continue
-        names = _all_names(ast.parse(py.read_text()))
-        out[py.stem] = (sum(n in calls for n in names), len(names))
-    return out
+    return calls
+
+def _public_names()->dict[str, list[str]]:
+    "Per module, the names in its `__all__`."
+    return {py.stem: _all_names(ast.parse(py.read_text())) for py in sorted((ROOT / 'workbench').glob('*.py'))
+            if py.stem not in ('__init__', '_modidx')}
+
+def show_doc_coverage()->dict[str, tuple[int, int]]:
+    "Per module, (names in `__all__` with a `show_doc(name)` call in a notebook, names in `__all__`)."
+    calls = _show_doc_calls()
+    return {m: (sum(n in calls for n in names), len(names)) for m, names in _public_names().items()}
 
 def missing_show_doc()->dict[str, list[str]]:
     "Per module, the names in `__all__` that no notebook documents with `show_doc`."
-    calls = set()
-    for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')):
-        for c in _cells(nb):
-            if c['cell_type'] == 'code': calls |= set(re.findall(r'show_doc\(\s*([\w.]+)', ''.join(c['source'])))
-    out = {}
-    for py in sorted((ROOT / 'workbench').glob('*.py')):
-        if py.stem in ('__init__', '_modidx'): continue
-        names = [n for n in _all_names(ast.parse(py.read_text())) if n not in calls]
-        if names: out[py.stem] = names
-    return out
+    calls = _show_doc_calls()
+    return {m: missing for m, names in _public_names().items() if (missing := [n for n in names if n not in calls])}
 
 def house_figures()->dict:
     sizes = [n for s in export_cell_sizes().values() for n in s]
