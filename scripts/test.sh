@@ -36,5 +36,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 echo "== pytest"
-python -m pytest -q tests
+python -m pytest -q --durations=20 tests   # the slowest tests listed at the end
 echo "suite wall time: $(( $(date +%s) - start )) s"
