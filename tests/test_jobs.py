@@ -31,3 +31,24 @@ def test_methods_job(tmp_path):
     assert sorted((r['method'], r['w_bits']) for r in recs) == [('ptq', 8), ('qat', 4)]   # QAT runs at W4A4, one epoch
     assert all(r['eval_n'] == 100 for r in recs) and 'ptq' in out
     assert (tmp_path / 'methods' / 'summary.md').read_text().startswith('# Methods comparison')
+
+def test_tables_of_the_committed_stores():
+    "The four tables (one renderer, `records_table`, four layouts) on the committed results stores, line for line."
+    from workbench.sweeps import results_table, pivot_table, TABLES
+    from workbench.jobs import methods_table, dit_table
+    store = Path(__file__).resolve().parents[1] / 'data' / 'results'
+    meth = read_results(store / 'methods.jsonl')
+    assert ('gplq             88.84 (-0.00)  88.83 (-0.01)  88.71 (-0.13)  87.45 (-1.39)     211.5s     3698      60000'
+            in methods_table(meth).splitlines())
+    assert pivot_table(meth).splitlines()[:3] == ['fm-vit: FP32 top-1 88.84%',
+        'method                  W8A8            W6A6            W4A4            W3A3',
+        'ptq            88.85 (+0.01)   88.75 (-0.09)   85.49 (-3.35)   72.79 (-16.05)']
+    assert results_table([r for r in meth if r['model'] == 'fm-swin']).splitlines()[:3] == ['FP32 top-1: 89.62%  (fm-swin, 10000 test images)',
+        'method                  W8A8            W6A6            W4A4            W3A3',
+        'ptq           89.63 (+0.01)  89.37 (-0.25)  85.46 (-4.16)  83.17 (-6.45)']
+    assert dit_table(read_results(store / 'dit_w8a8_n1000.jsonl')) == (
+        'FM-DiT 800907f29528d0a1, 1000 samples, 50 DDIM steps, seed 0: FP32 sample accuracy 83.2%, FM-FID 2.98\n'
+        'method                            W8A8\nptq-tg         83.3% /   3.30 [0.010]\nptq            82.7% /   3.52 [0.019]\n'
+        'balance-tg     83.3% /   3.21 [0.010]')
+    assert {k: TABLES[k] for k in ('results', 'pivot', 'methods', 'diffusion')} == dict(
+        results=results_table, pivot=pivot_table, methods=methods_table, diffusion=dit_table)

@@ -12,7 +12,7 @@ from .core import WorkbenchError
 from .quantize import QuantLinear
 from .quantizers import UniformQuantizer, fake_quant
 import weakref
-from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, pack_int8_weight, int8_linear_onednn
+from .kernels import quantize_int8, int8_gemm, backend, onednn_int8_available, int_mm, pack_int8_weight, int8_linear_onednn
 from fastcore.basics import patch
 
 # %% auto #0
@@ -53,7 +53,7 @@ def _int8_act_params(layer:QuantLinear)->dict:
                        f"(got granularity={spec.granularity!r}, dynamic={spec.dynamic}, symmetric={spec.symmetric})")
 
 # %% ../nbs/13_convert.ipynb #31d9b36e
-USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (torch._int_mm) instead
+USE_ONEDNN = True                       # False: CPU layers with static activations run `int8_gemm` (`int_mm`) instead
 
 # %% ../nbs/13_convert.ipynb #efaa92d6
 _PACKED = weakref.WeakKeyDictionary()   # IntLinear -> its oneDNN-packed weight (opaque: kept out of copies and state dicts)
@@ -210,11 +210,11 @@ def int_bmm(a:Tensor,        # (G, M, K) int8 codes
             a_offset:int=0,  # what to add to every code of `a` to get the integer it stands for
             b_offset:int=0,  # what to add to every code of `b` to get the integer it stands for
            )->Tensor:
-    "Exact int32 batched product (a + a_offset) @ (b + b_offset): `torch._int_mm` per batch entry, the offsets through row and column sums."
+    "Exact int32 batched product (a + a_offset) @ (b + b_offset): `int_mm` per batch entry, the offsets through row and column sums."
     (G, M, K), N = a.shape, b.shape[-1]
     if K == 1: return (a.long() + a_offset).bmm(b.long() + b_offset).int()   # _int_mm is wrong for K = 1 (torch 2.14)
     out = torch.empty(G, M, N, dtype=torch.int32, device=a.device)
-    for i in range(G): torch._int_mm(a[i], b[i], out=out[i])
+    for i in range(G): out[i] = int_mm(a[i], b[i])
     if b_offset: out.add_(b_offset * a.sum(-1, dtype=torch.int32).unsqueeze(-1))
     if a_offset: out.add_((a_offset * b.sum(-2, dtype=torch.int32) + a_offset * b_offset * K).unsqueeze(-2))
     return out

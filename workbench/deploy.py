@@ -318,12 +318,13 @@ def int8_peers(fp32:nn.Module,         # the float model
                converted:nn.Module,    # its converted W8A8 twin with static activations (exported for ONNX Runtime)
                example:Tensor,         # an input batch
                folder:str|Path|None=None, # where the ONNX file goes (default: a temporary folder)
+               onnx:str|Path|None=None,   # an `export_onnx` file of `converted` to run instead of exporting it again
               )->dict[str, nn.Module|str]:
     "Other W8A8 CPU paths as modules, or the reason one cannot run here: torchao's int8 path and ONNX Runtime on the QDQ export."
     import tempfile
     out = {}
     try: out[TORCHAO_ROW] = _torchao_peer(fp32, example)
     except Exception as e: out[TORCHAO_ROW] = f"not run: {type(e).__name__}: {str(e)[:160]}"
-    try: out[ORT_ROW] = OnnxModel(export_onnx(converted, Path(folder or tempfile.mkdtemp()) / 'w8a8_qdq.onnx', example))
+    try: out[ORT_ROW] = OnnxModel(onnx or export_onnx(converted, Path(folder or tempfile.mkdtemp()) / 'w8a8_qdq.onnx', example))
     except Exception as e: out[ORT_ROW] = f"not run: {type(e).__name__}: {str(e)[:160]}"
     return out

@@ -395,9 +395,8 @@ class BalancedPTQ(DiTRecipe):
 
 # %% ../nbs/15_dit_quant.ipynb #d274c0b7
 @register_method('balance-tg', model_kinds=('dit',))
-class BalancedTimestepGroupPTQ(BalancedPTQ):
+class BalancedTimestepGroupPTQ(TimestepGroupPTQ, BalancedPTQ):
     "Channel balancing, then PTQ with per-timestep-group activation scales."
-    groups:int = 5 # equal timestep groups, each with its own activation scales
 
 # %% ../nbs/15_dit_quant.ipynb #90b4ba82
 @register_method('hadamard', model_kinds=('dit',))

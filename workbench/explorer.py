@@ -13,7 +13,9 @@ from torch import nn, Tensor
 from .core import QuantConfig, QuantSpec, QuantConfigError, WorkbenchError, METHODS, QUANTIZERS, FORMATS
 from .quantizers import make_quantizer, UniformQuantizer
 from .formats import format_spec, FIXED_BITS, NoisyQuantizer
-from .quantizers import format_info
+from .quantizers import format_info, LogQuantizer
+from .ui import COLORS, plot_figure, add_hover, live_plots, status_html, caption, control_columns, load_bokehjs
+from .ui import save_html as _save_html
 from .observe import capture, is_block, sqnr_db, channel_peaks, histogram, grid_levels
 from torch.utils.data import Dataset
 from .models import load_model, load_reference, load_checkpoint, evaluate, REFERENCE_MODELS, REPO_DATA
@@ -22,8 +24,8 @@ from .quantize import quantize, methods_for
 
 # %% auto #0
 __all__ = ['EXPLORER_MODELS', 'ACTIVATIONS', 'ACT_GRANULARITIES', 'load_explorer_model', 'ActivationCache', 'explorer_formats',
-           'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config', 'method_report', 'Explorer',
-           'load_bokehjs']
+           'model_channels', 'log_grid', 'explorer_specs', 'fake_quantize_spec', 'layer_sqnr', 'explorer_config',
+           'method_report', 'Explorer', 'one_scale_levels']
 
 # %% ../nbs/10_explorer.ipynb #61c7ab35
 EXPLORER_MODELS = {              # what the model selector shows -> a reference model of `REFERENCE_MODELS`
@@ -129,21 +131,40 @@ def block_peaks(self:ActivationCache)->list[float]:
 ACT_GRANULARITIES = ('tensor', 'channel', 'token')   # what the granularity control offers for activations
 
 # %% ../nbs/10_explorer.ipynb #d0aa8b11
-def explorer_formats()->list[str]:
-    "The formats the explorer's format control offers: every registered format except the slow ones, in registry order."
-    return [f for f in FORMATS if not format_info(f).slow]
+def explorer_formats(channels:set[int]|None=None,  # channel counts of the model's tensors (`model_channels`); None: no check
+                    )->list[str]:
+    "The formats the format control offers: every registered format except the slow ones and block formats whose block does not divide `channels`."
+    def fits(f):
+        g = format_info(f).fixed_group_size
+        return not g or channels is None or all(n % g == 0 for n in channels)
+    return [f for f in FORMATS if not format_info(f).slow and fits(f)]
+
+# %% ../nbs/10_explorer.ipynb #a95dd227
+def model_channels(model:nn.Module,  # a float ViT (timm attention modules have `head_dim`)
+                  )->set[int]:
+    "The channel counts of the tensors a quantized `model` quantizes: every Linear's inputs and every attention head's."
+    ch = {m.in_features for m in model.modules() if isinstance(m, nn.Linear)}
+    return ch | {m.head_dim for m in model.modules() if isinstance(getattr(m, 'head_dim', None), int)}
+
+# %% ../nbs/10_explorer.ipynb #05a63aaf
+def log_grid(fmt:str,  # a registered format
+            )->bool:
+    "Whether `fmt` is a log-grid format (its quantizer is a `LogQuantizer`): the explorer puts it on the softmax only, unless asked."
+    return issubclass(format_info(fmt).quantizer, LogQuantizer)
 
 # %% ../nbs/10_explorer.ipynb #fdeaaa05
-def explorer_specs(fmt:str='int',          # the format control: a registered format
-                   w_bits:int=8,           # the weight bits control (formats with fixed bits ignore it)
-                   a_bits:int=8,           # the activation bits control (also the softmax probabilities')
-                   granularity:str='tensor', # the activation granularity control, one of `ACT_GRANULARITIES`
+def explorer_specs(fmt:str='int',             # the format control: a registered format
+                   w_bits:int=8,              # the weight bits control (formats with fixed bits ignore it)
+                   a_bits:int=8,              # the activation bits control (also the softmax probabilities')
+                   granularity:str='tensor',  # the activation granularity control, one of `ACT_GRANULARITIES`
+                   log_everywhere:bool=False, # log grids (log2, logsqrt2) on weights and activations too, not only the softmax
                   )->dict[str, QuantSpec]:
     "Specs for 'weight', 'act' and 'probs' slots from the explorer's controls; a slot the format does not serve keeps 'int'."
     if granularity not in ACT_GRANULARITIES:
         raise QuantConfigError(f"activation granularity must be one of {ACT_GRANULARITIES}, got {granularity!r}")
     def spec(kind, bits):
-        f = fmt if kind in format_info(fmt).kinds else 'int'
+        serves = kind in format_info(fmt).kinds and (kind == 'probs' or log_everywhere or not log_grid(fmt))
+        f = fmt if serves else 'int'
         return format_spec(f, format_info(f).fixed_bits or bits, kind)
     w, a, p = spec('weight', w_bits), spec('act', a_bits), spec('probs', a_bits)
     if granularity == 'channel' and a.granularity == 'tensor': a = dataclasses.replace(a, granularity='channel', axis=-1)
@@ -275,80 +296,86 @@ def method_report(model:nn.Module,               # the float model (left as it i
     y = eval_data[1]
     return dict(sqnr=sqnr, top1=100 * correct / len(y), n=len(y))
 
-# %% ../nbs/10_explorer.ipynb #94e93554
-_COLORS = dict(normal='#4C78A8', outlier='#E45756', grid='#F58518', ref='#9D9D9D', model='#54A24B')
-
 # %% ../nbs/10_explorer.ipynb #a87e164d
 def _bokeh_sources()->dict:
-    "An empty `ColumnDataSource` for each plotted series, by name."
+    "An empty, named `ColumnDataSource` for each plotted series."
     from bokeh.models import ColumnDataSource
     return {k: ColumnDataSource(data=v, name=k) for k, v in dict(
-        channels=dict(x=[], top=[], color=[]), threshold=dict(x=[], y=[]),
+        channels=dict(x=[], top=[], bottom=[], color=[], kind=[]), threshold=dict(x=[], y=[]),
         peaks=dict(x=[], y=[]), peaks_ref=dict(x=[], y=[]), selected=dict(x=[], y=[]),
-        hist=dict(left=[], right=[], top=[]), grid=dict(x0=[], y0=[], x1=[], y1=[]),
-        sqnr=dict(layer=[], sqnr=[], color=[]), sqnr_model=dict(layer=[], sqnr=[]),
-        top1=dict(config=[], top1=[], color=[], label=[])).items()}
+        hist=dict(left=[], right=[], top=[]), grid=dict(x0=[], y0=[], x1=[], y1=[], kind=[]),
+        band=dict(left=[], right=[], top=[], kind=[]),
+        sqnr=dict(layer=[], sqnr=[], color=[], kind=[], name=[]), sqnr_model=dict(layer=[], sqnr=[], name=[]),
+        top1=dict(config=[], top1=[], color=[], label=[], kind=[])).items()}
 
 # %% ../nbs/10_explorer.ipynb #4afac813
-def _channels_figure(S:dict, width:int, height:int):
-    "Per-channel max |x| of the selected activation, and the outlier threshold."
-    from bokeh.plotting import figure
-    p = figure(title='per-channel max |x|', width=width, height=height, x_axis_label='channel', tools='hover,reset,box_zoom')
-    p.vbar(x='x', top='top', width=0.9, color='color', source=S['channels'])
-    p.line('x', 'y', source=S['threshold'], line_dash='dashed', color=_COLORS['outlier'])
+def _channels_figure(S:dict, height:int):
+    "Per-channel max |x| of the selected activation (log axis), and the outlier threshold."
+    from bokeh.models import Range1d
+    p = plot_figure('per-channel max |x|', 'channel', 'max |x| (log scale)', height, name='channels_plot',
+                    y_axis_type='log', y_range=Range1d(1e-3, 1.0))
+    bars = p.vbar(x='x', top='top', bottom='bottom', width=0.9, color='color', source=S['channels'], legend_field='kind')
+    p.line('x', 'y', source=S['threshold'], line_dash='dashed', color=COLORS['outlier'], line_width=2,
+           legend_label='outlier threshold')
+    add_hover(p, [bars], [('channel', '@x'), ('max |x|', '@top{0.000}'), ('', '@kind')])
     return p
 
 # %% ../nbs/10_explorer.ipynb #6b7de656
-def _peaks_figure(S:dict, width:int, height:int):
-    "Peak |x| of each block's output, the reference model's, and the selected block."
-    from bokeh.plotting import figure
-    p = figure(title='peak |x| per block (residual stream)', width=width, height=height, x_axis_label='block', tools='hover,reset')
-    p.line('x', 'y', source=S['peaks_ref'], color=_COLORS['ref'], line_dash='dotted', line_width=2)
-    p.line('x', 'y', source=S['peaks'], color=_COLORS['normal'], line_width=2)
-    p.scatter('x', 'y', source=S['peaks'], color=_COLORS['normal'], size=7)
-    p.scatter('x', 'y', source=S['selected'], size=16, fill_alpha=0, line_color=_COLORS['outlier'], line_width=2)
+def _peaks_figure(S:dict, height:int):
+    "Peak |x| of each block's output, the first model's, and the selected block."
+    p = plot_figure('peak |x| per block (residual stream)', 'block', 'peak |x| of the block output', height, name='peaks_plot')
+    p.line('x', 'y', source=S['peaks_ref'], color=COLORS['ref'], line_dash='dotted', line_width=2, legend_label='first model seen')
+    p.line('x', 'y', source=S['peaks'], color=COLORS['normal'], line_width=2, legend_label='this model')
+    dots = p.scatter('x', 'y', source=S['peaks'], color=COLORS['normal'], size=7, legend_label='this model')
+    p.scatter('x', 'y', source=S['selected'], size=16, fill_alpha=0, line_color=COLORS['outlier'], line_width=2,
+              legend_label='selected block')
+    add_hover(p, [dots], [('block', '@x'), ('peak |x|', '@y{0.00}')])
     return p
 
 # %% ../nbs/10_explorer.ipynb #a583931c
-def _hist_figure(S:dict, width:int, height:int):
-    "Histogram of the selected activation and the grid levels in use."
-    from bokeh.plotting import figure
-    p = figure(title='histogram and quantization grid', width=width, height=height, y_axis_type='log', x_axis_label='value',
-               tools='reset,box_zoom,xwheel_zoom')
-    p.quad(left='left', right='right', top='top', bottom=0.5, source=S['hist'], color=_COLORS['normal'], alpha=0.7)
-    p.segment('x0', 'y0', 'x1', 'y1', source=S['grid'], color=_COLORS['grid'], alpha=0.8)
+def _hist_figure(S:dict, height:int):
+    "Histogram of the selected activation, the grid levels in use, and the span of all grids (per-channel scales)."
+    p = plot_figure('histogram and quantization grid', 'value', 'count (log scale)', height, name='hist_plot', y_axis_type='log')
+    p.quad(left='left', right='right', top='top', bottom=0.5, source=S['band'], color=COLORS['grid'], alpha=0.12,
+           legend_field='kind')
+    bins = p.quad(left='left', right='right', top='top', bottom=0.5, source=S['hist'], color=COLORS['normal'], alpha=0.7,
+                  legend_label='values')
+    p.segment('x0', 'y0', 'x1', 'y1', source=S['grid'], color=COLORS['grid'], alpha=0.8, legend_label='grid levels (one scale)')
+    add_hover(p, [bins], [('value', '@left{0.000} to @right{0.000}'), ('count', '@top')])
     return p
 
 # %% ../nbs/10_explorer.ipynb #4bd62e54
-def _sqnr_figure(S:dict, width:int, height:int):
+def _sqnr_figure(S:dict, height:int):
     "Per-layer SQNR: bars for each layer alone, dots inside the model quantized by the method."
     from bokeh.models import FactorRange
-    from bokeh.plotting import figure
-    p = figure(title='layer SQNR (dB): bars alone, dots in the quantized model', width=width, height=height,
-               x_range=FactorRange(), tools='hover,reset')
-    p.vbar(x='layer', top='sqnr', width=0.8, color='color', source=S['sqnr'])
-    p.scatter('layer', 'sqnr', source=S['sqnr_model'], size=6, color=_COLORS['model'])
+    p = plot_figure('layer SQNR (dB): bars alone, dots in the quantized model', 'layer', 'SQNR (dB)', height,
+                    name='sqnr_plot', x_range=FactorRange())
+    bars = p.vbar(x='layer', top='sqnr', width=0.8, color='color', source=S['sqnr'], legend_field='kind')
+    dots = p.scatter('layer', 'sqnr', source=S['sqnr_model'], size=6, color=COLORS['model'],
+                     legend_label='in the quantized model (method)')
+    add_hover(p, [bars], [('layer', '@name'), ('SQNR alone', '@sqnr{0.0} dB')])
+    add_hover(p, [dots], [('layer', '@name'), ('SQNR in the quantized model', '@sqnr{0.0} dB')])
     p.xaxis.major_label_orientation = 1.2
     return p
 
 # %% ../nbs/10_explorer.ipynb #1e061fb4
-def _top1_figure(S:dict, width:int, height:int):
-    "Top-1 (%) of FP32 and of each configuration evaluated so far."
+def _top1_figure(S:dict, height:int):
+    "Top-1 (%) of FP32 and of each configuration evaluated so far, on an axis from 0 %."
     from bokeh.models import FactorRange, Range1d
-    from bokeh.plotting import figure
-    p = figure(title='top-1 (%) on the evaluation subset', width=width, height=height,
-               y_range=FactorRange(), x_range=Range1d(0, 100), tools='hover,reset')
-    p.hbar(y='config', right='top1', left=0, height=0.7, color='color', source=S['top1'])
+    p = plot_figure('top-1 on the evaluation subset', 'top-1 (%), axis from 0', 'model and configuration', height,
+                    name='top1_plot', y_range=FactorRange(), x_range=Range1d(0, 100))
+    bars = p.hbar(y='config', right='top1', left=0, height=0.7, color='color', source=S['top1'], legend_field='kind')
     p.text(x='top1', y='config', text='label', source=S['top1'], x_offset=-4, text_align='right', text_baseline='middle',
            text_color='white', text_font_size='9pt')
+    add_hover(p, [bars], [('configuration', '@config'), ('top-1', '@top1{0.00} %')])
     return p
 
 # %% ../nbs/10_explorer.ipynb #346bd910
-def _bokeh_figures(width:int=460, height:int=240):
+def _bokeh_figures(height:int=250):
     "The plots' data sources and the five figures drawing them, each by name."
     S = _bokeh_sources()
-    f = dict(channels=_channels_figure(S, width, height), peaks=_peaks_figure(S, width, height),
-             hist=_hist_figure(S, width, height), sqnr=_sqnr_figure(S, width, height), top1=_top1_figure(S, width, height))
+    f = dict(channels=_channels_figure(S, height), peaks=_peaks_figure(S, height), hist=_hist_figure(S, height),
+             sqnr=_sqnr_figure(S, height), top1=_top1_figure(S, height))
     return S, f
 
 # %% ../nbs/10_explorer.ipynb #e4e2cc5d
@@ -370,7 +397,7 @@ class Explorer:
         self.calib = calib if calib is not None else calibration_set(n_calib, seed)[0]
         self.models, self.caches, self.fp32, self.history = {}, {}, {}, {}
         self._wcache, self._sqnr, self._lock, self._gen, self._thread, self._pending = {}, {}, threading.RLock(), 0, None, None
-        self.latencies, self.error = [], None
+        self.latencies, self.error, self._muted, self._not_offered = [], None, False, ''
         names, start = self._model_names(model)
         self.controls = _controls(names, start)
         self._status_widgets()
@@ -408,6 +435,7 @@ def _controls(names:list[str], start:str)->dict:
         model=W.Dropdown(options=names, value=start, description='model', style=style, layout=lay),
         method=W.Dropdown(options=methods, value='ptq', description='method', style=style, layout=lay),
         format=W.Dropdown(options=formats, value='int', description='format', style=style, layout=lay),
+        log_everywhere=W.Checkbox(value=False, description='log grid on every slot', indent=False, disabled=True),
         w_bits=W.IntSlider(value=8, min=2, max=8, description='weight bits', style=style, layout=lay),
         a_bits=W.IntSlider(value=8, min=2, max=8, description='act. bits', style=style, layout=lay),
         granularity=W.Dropdown(options=ACT_GRANULARITIES, value='tensor', description='act. gran.', style=style, layout=lay),
@@ -419,13 +447,15 @@ def _controls(names:list[str], start:str)->dict:
 # %% ../nbs/10_explorer.ipynb #96c87ebb
 @patch
 def _status_widgets(self:Explorer):
-    "The status line, the progress bar and its label, and the 'evaluate now' button."
+    "The status line, the progress bar and its label, the 'evaluate now' button, and the captions of method and format."
     import ipywidgets as W
     self.status = W.HTML(value='')
     self.progress = W.FloatProgress(value=0, min=0, max=1, layout=W.Layout(width='200px'))
     self.progress_label = W.Label(value='idle')
     self.eval_button = W.Button(description='evaluate now', icon='play', layout=W.Layout(width='140px'))
     self.eval_button.on_click(lambda _: self.evaluate())
+    self.notes = dict(method=caption('The method changes only the top-1 bars and the green in-model SQNR dots: it '
+                                     'quantizes a copy of the model and evaluates it in the background.'), format=caption())
 
 # %% ../nbs/10_explorer.ipynb #66fe6ce0
 @patch
@@ -439,6 +469,7 @@ def model(self:Explorer,
 # %% ../nbs/10_explorer.ipynb #f2263baa
 @patch
 def _load_model(self:Explorer, name:str):
+    "Capture model `name` (once), fit the block and activation controls to it, and offer the formats its channels allow."
     self._set_status(f'capturing activations of {name}…')
     if name not in self.caches: self.caches[name] = ActivationCache.build(self.model(name), self.calib)
     cache = self.caches[name]
@@ -449,6 +480,20 @@ def _load_model(self:Explorer, name:str):
     if list(l.options) != opts:
         l.options = opts   # (resets the value)
         l.value = keep if keep in opts else opts[-1]
+    self._offer_formats(model_channels(self.model(name)))
+
+# %% ../nbs/10_explorer.ipynb #4a726bcb
+@patch
+def _offer_formats(self:Explorer, channels:set[int]):
+    "Offer the formats that fit tensors of `channels` channels; say which were left out (a selected one falls back to int)."
+    fmt, offered = self.controls['format'], explorer_formats(channels)
+    out = [f'{f} (blocks of {format_info(f).fixed_group_size} do not divide its {sorted(channels)} channels)'
+           for f in explorer_formats() if f not in offered]
+    self._not_offered = '; '.join(out)
+    if list(fmt.options) == offered: return
+    keep, self._muted = fmt.value, True
+    try: fmt.options = offered; fmt.value = keep if keep in offered else 'int'
+    finally: self._muted = False
 
 # %% ../nbs/10_explorer.ipynb #34d11298
 @patch(as_prop=True)
@@ -458,17 +503,18 @@ def cache(self:Explorer)->ActivationCache: return self.caches[self.controls['mod
 @patch(as_prop=True)
 def specs(self:Explorer)->dict:
     c = self.controls
-    return explorer_specs(c['format'].value, c['w_bits'].value, c['a_bits'].value, c['granularity'].value)
+    return explorer_specs(c['format'].value, c['w_bits'].value, c['a_bits'].value, c['granularity'].value,
+                          c['log_everywhere'].value)
 
 # %% ../nbs/10_explorer.ipynb #400a7c3b
 @patch
-def _set_status(self:Explorer, msg:str, error:bool=False):
-    self.status.value = f"<span style='color:{'#c0392b' if error else '#555'}'>{msg}</span>"
+def _set_status(self:Explorer, msg:str, error:bool=False): self.status.value = status_html(msg, error)
 
 # %% ../nbs/10_explorer.ipynb #3ccf3a36
 @patch
 def _on_change(self:Explorer, change):
     c, owner = self.controls, change['owner']
+    if self._muted: return   # the explorer itself is adjusting a control
     view_only = owner is c['block'] or owner is c['layer']   # what is shown changes, not what is quantized
     if owner is c['model']:
         try: self._load_model(change['new'])
@@ -503,42 +549,93 @@ def _quantize_view(self:Explorer, specs:dict)->tuple:
 
 # %% ../nbs/10_explorer.ipynb #f2be3ef1
 @patch
-def _draw_activation(self:Explorer, x:Tensor, xq:Tensor, spec:QuantSpec, block:int)->tuple[int, Tensor]:
-    "Channel peaks, histogram and grid of the selected activation `x` (`xq`: quantized with `spec`); (outliers, grid levels)."
+def _draw_channels(self:Explorer, x:Tensor, act:str, block:int)->int:
+    "Per-channel (softmax: per key position) max |x| of `x` and the outlier threshold; returns the number of outliers."
+    from bokeh.models import HoverTool
     peaks, outl, thr = channel_peaks(x, self.outlier_ratio)
+    p, pk, out = self.figures['channels'], peaks.tolist(), outl.tolist()
+    where = 'key position' if act == 'softmax probabilities' else 'channel'
+    lo = min([v for v in pk if v > 0] or [1e-6]) / 2
+    self.sources['channels'].data = dict(x=list(range(len(pk))), top=[max(v, lo) for v in pk], bottom=[lo] * len(pk),
+                                         color=[COLORS['outlier'] if o else COLORS['normal'] for o in out],
+                                         kind=[f'outlier {where}' if o else where for o in out])
+    self.sources['threshold'].data = dict(x=[-0.5, len(pk) - 0.5], y=[thr, thr])
+    p.y_range.start, p.y_range.end = lo, 1.6 * max(max(pk), thr)
+    p.xaxis[0].axis_label = where
+    p.select_one(HoverTool).tooltips = [(where, '@x'), ('max |x|', '@top{0.000}'), ('', '@kind')]
+    n = sum(out)
+    p.title.text = (f'max |x| per {where}, block {block}, {act}: {n} outlier(s) '
+                    f'above {self.outlier_ratio:g} × median = {thr:.3g}')
+    return n
+
+# %% ../nbs/10_explorer.ipynb #69ad06ba
+def one_scale_levels(xq:Tensor,        # a fake-quantized activation, channels last
+                     spec:QuantSpec,     # the spec it was quantized with
+                    )->tuple[Tensor, str]:
+    "The grid levels of the slice of `xq` that shares one scale and holds its largest |value|, and what that slice is."
+    if spec.granularity == 'tensor': return grid_levels(xq), 'grid levels in use'
+    flat = xq.reshape(-1, xq.shape[-1])
+    row, col = divmod(int(flat.abs().argmax()), flat.shape[-1])
+    if spec.granularity == 'channel': return grid_levels(flat[:, col]), f'grid of channel {col} (largest |x|)'
+    if spec.granularity == 'token': return grid_levels(flat[row]), f'grid of token row {row} (largest |x|)'
+    g = spec.group_size or xq.shape[-1]
+    return grid_levels(flat[row, col // g * g:(col // g + 1) * g]), f'grid of the block of {g} with the largest |x|'
+
+# %% ../nbs/10_explorer.ipynb #a7354664
+@patch
+def _draw_hist(self:Explorer, x:Tensor, xq:Tensor, spec:QuantSpec)->Tensor:
+    "Histogram of `x`, the grid of one scale and the span of all (`xq`: `x` quantized with `spec`); returns all levels in use."
     edges, counts = histogram(x)
-    levels = grid_levels(xq)
-    ymax = max(counts.max().item(), 1.0)
-    S, keep, lv = self.sources, counts > 0, levels.tolist()
-    S['channels'].data = dict(x=list(range(len(peaks))), top=peaks.tolist(),
-                              color=[_COLORS['outlier'] if o else _COLORS['normal'] for o in outl.tolist()])
-    S['threshold'].data = dict(x=[-0.5, len(peaks) - 0.5], y=[thr, thr])
+    levels, (one, what) = grid_levels(xq), one_scale_levels(xq, spec)
+    ymax, keep, lv = max(counts.max().item(), 1.0), counts > 0, one.tolist()
+    S, many = self.sources, spec.granularity != 'tensor'
     S['hist'].data = dict(left=edges[:-1][keep].tolist(), right=edges[1:][keep].tolist(), top=counts[keep].tolist())
-    S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv))
-    self.figures['channels'].title.text = f'max |x| per channel, block {block}: {int(outl.sum())} outlier(s)'
-    n_lv = f'{len(lv)}+' if len(lv) >= 4096 else f'{len(lv)}'   # grid_levels shows at most 4096
-    self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB'
-    return int(outl.sum()), levels
+    S['grid'].data = dict(x0=lv, y0=[0.5] * len(lv), x1=lv, y1=[ymax] * len(lv), kind=[what] * len(lv))
+    S['band'].data = dict(left=[levels.min().item()] if many else [], right=[levels.max().item()] if many else [],
+                          top=[ymax] if many else [], kind=[f'span of all {spec.granularity} grids'] if many else [])
+    n_lv = f'{len(levels)}+' if len(levels) >= 4096 else f'{len(levels)}'   # grid_levels shows at most 4096
+    lines = f'; lines: {what}' if many else ''
+    self.figures['hist'].title.text = f'{spec.format} grid: {n_lv} levels in use, SQNR {sqnr_db(x, xq):.1f} dB{lines}'
+    return levels
 
 # %% ../nbs/10_explorer.ipynb #7bea0ca4
 @patch
 def _draw_peaks(self:Explorer, cache:ActivationCache, block:int):
     "Each block's peak |x| for the current model, the selected block, and the first model's peaks (when another is shown)."
-    S, block_peaks = self.sources, cache.block_peaks()
+    S, block_peaks, name = self.sources, cache.block_peaks(), self.controls['model'].value
     S['peaks'].data = dict(x=list(range(len(block_peaks))), y=block_peaks)
     S['selected'].data = dict(x=[block], y=[block_peaks[block]])
     ref_name, ref = self._peaks_ref
-    S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != self.controls['model'].value else dict(x=[], y=[])
+    S['peaks_ref'].data = dict(x=list(range(len(ref))), y=ref) if ref_name != name else dict(x=[], y=[])
+    also = f'; grey dotted: {ref_name}' if ref_name != name else ''
+    self.figures['peaks'].title.text = f'peak |x| per block output of {name} (residual stream){also}'
 
 # %% ../nbs/10_explorer.ipynb #8962d240
 @patch
 def _draw_layer_sqnr(self:Explorer, sq:dict):
     "The bars of each layer's SQNR alone (`layer_sqnr`'s result `sq`); softmax bars in the grid colour."
     layers = list(sq)
-    short = [_short(n) for n in layers]
+    short, soft = [_short(n) for n in layers], [n.endswith('probs') for n in layers]
     if list(self.figures['sqnr'].x_range.factors) != short: self.figures['sqnr'].x_range.factors = short
-    self.sources['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()],
-                                     color=[_COLORS['grid'] if n.endswith('probs') else _COLORS['normal'] for n in layers])
+    self.sources['sqnr'].data = dict(layer=short, sqnr=[min(v, 99.0) for v in sq.values()], name=layers,
+                                     color=[COLORS['grid'] if s else COLORS['normal'] for s in soft],
+                                     kind=['softmax, alone' if s else 'Linear layer, alone' for s in soft])
+
+# %% ../nbs/10_explorer.ipynb #6f197ac3
+@patch
+def _update_notes(self:Explorer):
+    "The format's caption: the slots it quantizes, why a log grid stays on the softmax, block sizes, formats left out."
+    c, fmt = self.controls, self.controls['format'].value
+    c['log_everywhere'].disabled = not log_grid(fmt)
+    try: specs = self.specs
+    except Exception: specs = {}
+    slots = [n for k, n in (('weight', 'weights'), ('act', 'activations'), ('probs', 'softmax')) if k in specs and specs[k].format == fmt]
+    note = f"{fmt} on: {', '.join(slots) or 'nothing'}" if fmt != 'int' else 'int on every slot'
+    if log_grid(fmt) and not c['log_everywhere'].value:
+        note += ' (a log grid suits the softmax, bunched near 0; on weights and other activations top-1 falls to chance: tick the box to try)'
+    if g := format_info(fmt).fixed_group_size: note += f'; one shared scale per block of {g} values, fixed by the format'
+    if self._not_offered: note += f'<br>not offered for this model: {self._not_offered}'
+    self.notes['format'].value = note
 
 # %% ../nbs/10_explorer.ipynb #ef2d638e
 @patch
@@ -546,6 +643,7 @@ def _update_fast(self:Explorer):
     "Quantize the selected activation and every layer again and redraw the fast plots (bad settings: status line only)."
     t0 = time.perf_counter()
     c = self.controls
+    self._update_notes()
     try: specs = self.specs
     except Exception as e:
         self.error = e; self._set_status(f'cannot quantize with these settings: {e}', error=True); return
@@ -554,7 +652,8 @@ def _update_fast(self:Explorer):
         self.error = e; self._set_status(f'{type(e).__name__}: {e}', error=True); return
     self.error = None
     with self._lock:
-        n_outliers, levels = self._draw_activation(x, xq, spec, block)
+        n_outliers = self._draw_channels(x, act, block)
+        levels = self._draw_hist(x, xq, spec)
         self._draw_peaks(cache, block)
         self._draw_layer_sqnr(sq)
     self.layer_sqnr, self.levels = sq, levels
@@ -634,7 +733,8 @@ def _run(self:Explorer, job:dict):
 def _show_report(self:Explorer, name:str, label:str, rep:dict):
     "Show `method_report`'s `rep` for model `name` at the settings `label`: in-model SQNR dots, top-1 bars, progress."
     self.history[(name, label)] = rep['top1']
-    self.sources['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
+    self.sources['sqnr_model'].data = dict(layer=[_short(n) for n in rep['sqnr']], name=list(rep['sqnr']),
+                                           sqnr=[min(v, 99.0) for v in rep['sqnr'].values()])
     self._draw_top1(name, label)
     self.last_report = rep
     self.progress.value, self.progress_label.value = 1.0, f'{label}: top-1 {rep["top1"]:.2f}% ({rep["n"]} images)'
@@ -643,16 +743,14 @@ def _show_report(self:Explorer, name:str, label:str, rep:dict):
 @patch
 def _draw_top1(self:Explorer, name:str, label:str):
     "Top-1 bars: model `name` in FP32, then the last 8 configurations evaluated (`label`, the current one, in green)."
-    rows = [(f'{name} FP32', self.fp32[name], _COLORS['ref'])] + [
-        (f'{n} {l}', v, _COLORS['model'] if (n, l) == (name, label) else _COLORS['normal'])
+    rows = [(f'{name} FP32', self.fp32[name], COLORS['ref'], 'FP32')] + [
+        (f'{n} {l}', v, *((COLORS['model'], 'current settings') if (n, l) == (name, label) else (COLORS['normal'], 'earlier settings')))
         for (n, l), v in list(self.history.items())[-8:]]
     factors = [r[0] for r in rows][::-1]
     if list(self.figures['top1'].y_range.factors) != factors: self.figures['top1'].y_range.factors = factors
     self.sources['top1'].data = dict(config=[r[0] for r in rows], top1=[r[1] for r in rows], color=[r[2] for r in rows],
-                                     label=[f'{r[1]:.2f}' for r in rows])
-    lo, hi = min(r[1] for r in rows), max(r[1] for r in rows)   # zoom in: differences are a few points
-    self.figures['top1'].x_range.start = max(0.0, 5 * ((lo - 3) // 5))
-    self.figures['top1'].x_range.end = min(100.0, 5 * ((hi + 6) // 5))
+                                     label=[f'{r[1]:.2f}' for r in rows], kind=[r[3] for r in rows])
+    self.figures['top1'].title.text = f'top-1 on {len(self.eval_data[1])} evaluation images: {label} {self.history[(name, label)]:.2f} %'
 
 # %% ../nbs/10_explorer.ipynb #b23ce753
 @patch
@@ -668,18 +766,15 @@ def wait(self:Explorer,
 # %% ../nbs/10_explorer.ipynb #b8fa6521
 @patch(as_prop=True)
 def widget(self:Explorer):
+    "The controls with their captions, the status line, the progress bar and the five plots (built on first use)."
     import ipywidgets as W
-    from bokeh.layouts import gridplot
-    from jupyter_bokeh.widgets import BokehModel
     if not hasattr(self, '_widget'):
-        f = self.figures
-        grid = gridplot([[f['channels'], f['peaks']], [f['hist'], f['sqnr']], [f['top1'], None]], toolbar_location='right')
-        self.bokeh = BokehModel(grid)
-        c = self.controls
-        col = lambda *ws: W.VBox(list(ws))
-        self._widget = W.VBox([W.HBox([col(c['model'], c['method'], c['format']), col(c['w_bits'], c['a_bits'], c['granularity']),
-                                       col(c['block'], c['layer'], W.HBox([self.eval_button]))]),
-                               self.status, W.HBox([self.progress, self.progress_label]), self.bokeh])
+        f, c, n = self.figures, self.controls, self.notes
+        self.bokeh = live_plots([[f['channels'], f['peaks']], [f['hist'], f['sqnr']], [f['top1'], None]])
+        controls = control_columns([c['model'], c['method'], n['method']], [c['format'], c['log_everywhere'], n['format']],
+                                   [c['w_bits'], c['a_bits'], c['granularity']], [c['block'], c['layer'], self.eval_button])
+        self._widget = W.VBox([controls, self.status, W.HBox([self.progress, self.progress_label]), self.bokeh],
+                              layout=W.Layout(width='100%'))
     return self._widget
 
 # %% ../nbs/10_explorer.ipynb #927488ff
@@ -698,16 +793,27 @@ def _short(name:str)->str:
 
 # %% ../nbs/10_explorer.ipynb #504e97d1
 def _config_label(c)->str:
+    "The settings in a few words: method, bits, format (and where a log grid sits), granularity."
     fmt = c['format'].value
     w, a = FIXED_BITS.get(fmt, c['w_bits'].value), FIXED_BITS.get(fmt, c['a_bits'].value)
-    return f"{c['method'].value} W{w}A{a} {fmt} {c['granularity'].value}"
+    where = ' (softmax)' if log_grid(fmt) and not c['log_everywhere'].value else ''
+    return f"{c['method'].value} W{w}A{a} {fmt}{where} {c['granularity'].value}"
 
-# %% ../nbs/10_explorer.ipynb #bbf622ad
-_BOKEHJS_LOADED = False
-def load_bokehjs():
-    "Put BokehJS into the notebook page once, inline (no CDN: works offline)."
-    global _BOKEHJS_LOADED
-    if _BOKEHJS_LOADED: return
-    from bokeh.io import output_notebook
-    from bokeh.resources import INLINE
-    output_notebook(INLINE, hide_banner=True); _BOKEHJS_LOADED = True
+# %% ../nbs/10_explorer.ipynb #8fc49917
+@patch
+def config_snippet(self:Explorer)->str:
+    "Python source that rebuilds the current settings: `config`, a `QuantConfig`, and `method`, the selected method with it."
+    cfg, name = explorer_config(self.specs), self.controls['method'].value
+    slots = ''.join(f'    {k}={getattr(cfg, k)!r},\n' for k in ('weight', 'input', 'matmul', 'probs'))
+    return (f"from workbench.core import QuantConfig, QuantSpec, METHODS\n"
+            f"# explorer: {self.controls['model'].value} · {_config_label(self.controls)}\n"
+            f"config = QuantConfig(\n{slots})\n"
+            f"method = METHODS[{name!r}](quant=config)   # then: quantize(model, method, calib)\n")
+
+# %% ../nbs/10_explorer.ipynb #58c1516f
+@patch
+def save_html(self:Explorer,
+              path:str|Path,  # the HTML file to write
+             )->Path:
+    "Write the five plots as they are now to a standalone HTML file (BokehJS inline: it opens offline)."
+    return _save_html(self.widget.children[-1], path, f"explorer: {self.controls['model'].value} · {_config_label(self.controls)}")

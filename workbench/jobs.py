@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from fastcore.script import call_parse, Param
 from .core import read_results, WorkbenchError, QuantConfigError
-from .sweeps import (NOTEBOOKS, run_grid, results_table, accuracy_plot, _done, _matches, row_label,
-                              setting,                               register_report)
+from .sweeps import (NOTEBOOKS, run_grid, results_table, accuracy_plot, _done, _matches, row_label, setting,
+                              register_report, TableLayout, records_table, TABLES)
 
 # %% auto #0
 __all__ = ['HEADLINE_SETTINGS', 'HEADLINE_ESTIMATORS', 'SPEED_MODELS', 'HEADLINE_SPEED', 'METHODS_SETTINGS', 'METHODS_COMPARED',
@@ -175,27 +175,19 @@ def methods_grid(models=('fm-vit', 'fm-swin'),  # `load_model` names
     return ps
 
 # %% ../nbs/17_jobs.ipynb #d0d0a44e
+@TABLES.register('methods')
 def methods_table(records:list[dict], # the comparison's result records
                  )->str:
     "Per model: methods × settings top-1 (drop), plus time, peak memory and training images at W4A4."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok']
-    if not ok: return '(no results)'
-    out = []
-    for model in dict.fromkeys(r['model'] for r in ok):
-        rs = [r for r in ok if r['model'] == model]
-        settings = [s for s in (f"W{w}A{a}" for w, a in METHODS_SETTINGS) if any(setting(r) == s for r in rs)]
-        cell = {(row_label(r), setting(r)): r for r in rs}
-        out += [f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
-                f"{'method':15}" + ''.join(f"{s:>15}" for s in settings) + f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}"]
-        for row in dict.fromkeys(row_label(r) for r in rs):
-            cs = [cell.get((row, s)) for s in settings]
-            w4 = cell.get((row, 'W4A4'))
-            out.append(f"{row:15}" + ''.join(f"{'-':>15}" if c is None else f"{c['top1']:>7.2f} ({-c['drop']:+.2f})" for c in cs) +
-                       (f"{w4['method_s']:>10.1f}s{w4['peak_mem_mb']:>9.0f}{w4.get('train_images_seen', 0):>11}" if w4 else ''))
-        out.append('')
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(f"{r.get('model')} {setting(r)} {r.get('method')}: {r['error'][-80:]}" for r in failed))
-    return '\n'.join(out).rstrip()
+    order = [f"W{w}A{a}" for w, a in METHODS_SETTINGS]
+    return records_table(records, TableLayout(
+        row=row_label, col=setting, group=lambda r: r['model'], row_width=15, col_width=15,
+        cols=lambda body: [s for s in order if any(setting(r) == s for r in body)],
+        cell=lambda r, w: f"{r['top1']:>7.2f} ({-r['drop']:+.2f})",
+        title=lambda model, rs: f"{model}: FP32 top-1 {rs[0]['top1_fp32']:.2f}% ({rs[0]['eval_n']} test images)",
+        tail_head=f"{'time W4A4':>11}{'peak MB':>9}{'train img':>11}",
+        tail=lambda cs: f"{w4['method_s']:>10.1f}s{w4['peak_mem_mb']:>9.0f}{w4.get('train_images_seen', 0):>11}" if (w4 := cs.get('W4A4')) else '',
+        failed=lambda r: f"{r.get('model')} {setting(r)} {r.get('method')}: {r['error'][-80:]}"))
 
 # %% ../nbs/17_jobs.ipynb #782384b1
 def compare_methods(out_dir:str|Path='report/methods', # the report folder
@@ -242,34 +234,23 @@ def _dit_setting(r:dict)->str:
     return 'FP32' if r['method'] == 'fp32' else f"W{r['w_bits']}A{r['a_bits']}"
 
 # %% ../nbs/17_jobs.ipynb #8158ceda
-def _dit_section(key:tuple, rs:list[dict])->list[str]:
-    "The table lines of the records `rs` that share `key` (checkpoint, samples, steps, seed), a blank line last."
-    fp = rs[0]
-    out = [f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
-           f"{fp['sample_acc_fp32']:.1f}%, FM-FID {fp['fm_fid_fp32']:.2f}"]
-    settings = [s for s in dict.fromkeys(_dit_setting(r) for r in rs) if s != 'FP32']
-    cell = {(r['method'], _dit_setting(r)): r for r in rs}
-    repeats = len([r for r in rs if r['method'] != 'fp32']) - len([k for k in cell if k[0] != 'fp32'])
-    out.append(f"{'method':12}" + ''.join(f"{s:>26}" for s in settings))
-    for m in dict.fromkeys(r['method'] for r in rs if r['method'] != 'fp32'):
-        out.append(f"{m:12}" + ''.join(f"{'-':>26}" if (c := cell.get((m, s))) is None else
-                                      f"{c['sample_acc']:>7.1f}% / {c['fm_fid']:6.2f} [{c['rmse_to_fp32']:.3f}]" for s in settings))
-    if repeats: out.append(f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)")
-    out.append('')
-    return out
+def _repeats_note(body:list[dict])->list[str]:
+    "The note under a section whose runs repeat a cell (e.g. with other `groups` or `calib_n`): each cell shows the last."
+    repeats = len(body) - len({(r['method'], _dit_setting(r)) for r in body})
+    return [f"({repeats} run(s) repeat a cell, e.g. with other groups or calib_n: each cell shows the last)"] if repeats else []
 
 # %% ../nbs/17_jobs.ipynb #efdf34cb
+@TABLES.register('diffusion')
 def dit_table(records:list[dict], # records of DiT runs (`read_results`), failed ones included
              )->str:
     "Methods × settings: sample accuracy % / FM-FID [pixel RMSE to FP32], with the FP32 reference line."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'fm_fid' in r]
-    if not ok: return '(no DiT results)'
-    out = []
-    keyof = lambda r: (r.get('checkpoint_sha', '?'), r['n_samples'], r['steps'], r['seed'])
-    for key in dict.fromkeys(keyof(r) for r in ok): out += _dit_section(key, [r for r in ok if keyof(r) == key])
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(str(r.get('params', r.get('method'))) for r in failed))
-    return '\n'.join(out).rstrip()
+    return records_table(records, TableLayout(
+        row=lambda r: r['method'], col=_dit_setting, in_body=lambda r: r['method'] != 'fp32', needs=('fm_fid',), col_width=26,
+        group=lambda r: (r.get('checkpoint_sha', '?'), r['n_samples'], r['steps'], r['seed']),
+        cell=lambda r, w: f"{r['sample_acc']:>7.1f}% / {r['fm_fid']:6.2f} [{r['rmse_to_fp32']:.3f}]",
+        title=lambda key, rs: (f"FM-DiT {key[0]}, {key[1]} samples, {key[2]} DDIM steps, seed {key[3]}: FP32 sample accuracy "
+                               f"{rs[0]['sample_acc_fp32']:.1f}%, FM-FID {rs[0]['fm_fid_fp32']:.2f}"),
+        footer=_repeats_note, empty='(no DiT results)', failed=lambda r: str(r.get('params', r.get('method')))))
 
 # %% ../nbs/17_jobs.ipynb #0d6f4581
 def _grid_img(path, results)->str:

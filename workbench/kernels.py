@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_kernels.ipynb #049d8348
 from __future__ import annotations
-import os, warnings
+import functools, os, warnings
 from contextlib import contextmanager
 import torch
 from torch import Tensor
@@ -19,10 +19,11 @@ except ImportError:   # e.g. macOS: every function below still works, on its tor
 
 # %% auto #0
 __all__ = ['INTERPRET', 'BACKENDS', 'FLOAT_DTYPES', 'SCALE_LAYOUTS', 'TILE', 'FP8_FORMATS', 'QUANTIZED_DTYPES_NOTICE',
-           'CPU_GEMM_BLOCK', 'GEMM_TILES', 'available_backends', 'backend', 'use_backend', 'KernelInputError',
-           'fake_quant_reference', 'fake_quantize', 'log_quant_reference', 'log_quantize', 'near_log_tie',
-           'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8', 'int8_gemm_reference',
-           'int8_gemm', 'onednn_int8_available', 'pack_int8_weight', 'int8_linear_onednn']
+           'CPU_GEMM_BLOCK', 'INT8_DOT_FEATURES', 'FP32_EXACT_K', 'GEMM_TILES', 'available_backends', 'backend',
+           'use_backend', 'KernelInputError', 'fake_quant_reference', 'fake_quantize', 'log_quant_reference',
+           'log_quantize', 'near_log_tie', 'fp8_reference', 'fp8_quantize', 'quantize_int8_reference', 'quantize_int8',
+           'int8_gemm_reference', 'cpu_int8_dot', 'int_mm', 'int8_gemm', 'onednn_int8_available', 'pack_int8_weight',
+           'int8_linear_onednn']
 
 # %% ../nbs/12_kernels.ipynb #85374170
 INTERPRET = os.environ.get('TRITON_INTERPRET') == '1'   # read once: triton.jit decides at definition time
@@ -534,9 +535,37 @@ def int8_gemm_reference(a:Tensor,                  # (M, K) int8 activation code
 # %% ../nbs/12_kernels.ipynb #86180f94
 CPU_GEMM_BLOCK = 1 << 18                   # torch backend on a CPU: rows per block × N ≈ 256 Ki int32 accumulators (1 MiB, in L2)
 
+# %% ../nbs/12_kernels.ipynb #new
+INT8_DOT_FEATURES = ('avx512_vnni', 'avx_vnni', 'amx_int8')   # x86 instructions that add int8 products into int32
+
+# %% ../nbs/12_kernels.ipynb #new
+@functools.cache
+def cpu_int8_dot()->tuple[str, ...]:
+    "The int8 dot-product instructions of `INT8_DOT_FEATURES` this CPU has (empty: none, or not an x86 CPU)."
+    caps = torch.cpu.get_capabilities() if hasattr(torch.cpu, 'get_capabilities') else {}
+    return tuple(f for f in INT8_DOT_FEATURES if caps.get(f))
+
+# %% ../nbs/12_kernels.ipynb #new
+FP32_EXACT_K = 1024   # int8 · int8 products (each at most 2**14) summed in float32 stay exact over this many columns
+
+# %% ../nbs/12_kernels.ipynb #new
+def _int_mm_fp32(a:Tensor, b:Tensor)->Tensor:
+    "The exact int32 product of int8 `a` (M, K) and `b` (K, N) from float32 GEMMs over slices of `FP32_EXACT_K` columns."
+    out = torch.zeros(a.shape[0], b.shape[1], dtype=torch.int32, device=a.device)
+    for k0 in range(0, a.shape[1], FP32_EXACT_K):
+        out += (a[:, k0:k0 + FP32_EXACT_K].float() @ b[k0:k0 + FP32_EXACT_K].float()).to(torch.int32)
+    return out
+
+# %% ../nbs/12_kernels.ipynb #new
+def int_mm(a:Tensor, # (M, K) int8 codes
+           b:Tensor, # (K, N) int8 codes (a transposed view is fine)
+          )->Tensor:
+    "The exact int32 product `a @ b`: `torch._int_mm` on CUDA and on CPUs with an int8 dot product, else float32 GEMMs in exact slices."
+    return torch._int_mm(a, b) if a.is_cuda or cpu_int8_dot() else _int_mm_fp32(a, b)
+
 # %% ../nbs/12_kernels.ipynb #d1e2f3a3
 def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out_dtype, w_sum:Tensor)->Tensor:
-    "`int8_gemm` on the `torch` backend: `torch._int_mm`, the zero point through `w_sum`, the reference's epilogue order."
+    "`int8_gemm` on the `torch` backend: `int_mm`, the zero point through `w_sum`, the reference's epilogue order."
     M, K, N = a2.shape[0], a2.shape[1], w.shape[0]
     if (a2.is_cuda and not (M > 16 and K % 8 == 0 and N % 8 == 0)) or K == 1:   # cuBLAS int8 needs these; on the CPU
         return int8_gemm_reference(a2, w, a_scale, w_scale, bias, az, out_dtype)    # _int_mm is wrong for K = 1 (torch 2.14)
@@ -551,7 +580,7 @@ def _int8_gemm_torch(a2:Tensor, w:Tensor, a_scale, w_scale, bias, az:Tensor, out
     rows = M if a2.is_cuda else max(16, CPU_GEMM_BLOCK // max(N, 1))   # on a CPU, a block of rows whose result stays in cache
     for r0 in range(0, M, rows):
         r1 = min(M, r0 + rows)
-        acc = torch._int_mm(a2[r0:r1], wop)
+        acc = int_mm(a2[r0:r1], wop)
         if zc is not None: acc.sub_((zc if zc.numel() == 1 else zc[r0:r1]) * w_sum)   # Σ(a - z)w = Σaw - z·Σw
         if not epilogue: y[r0:r1] = acc; continue
         out = y[r0:r1]
@@ -688,8 +717,9 @@ def int8_gemm(a:Tensor,                     # (..., K) int8 activation codes
 
 # %% ../nbs/12_kernels.ipynb #e1f2a3b1
 def onednn_int8_available()->bool:
-    "Whether PyTorch's oneDNN int8 linear (`torch.ops.onednn.qlinear_pointwise`, x86 CPUs) can run here."
-    return torch.backends.mkldnn.is_available() and hasattr(torch.ops, 'onednn') and hasattr(torch.ops.onednn, 'qlinear_pointwise')
+    "Whether PyTorch's oneDNN int8 linear (`torch.ops.onednn.qlinear_pointwise`) runs here, and exactly: an x86 CPU with an int8 dot product."
+    return torch.backends.mkldnn.is_available() and hasattr(torch.ops, 'onednn') and hasattr(torch.ops.onednn, 'qlinear_pointwise') \
+        and bool(cpu_int8_dot())
 
 # %% ../nbs/12_kernels.ipynb #687c1ce9
 def pack_int8_weight(w:Tensor, # (N, K) int8 weight codes, on the CPU

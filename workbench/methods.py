@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, dataclasses, inspect, math, time
 from contextlib import contextmanager
+from typing import Callable, ClassVar
 from fastcore.basics import patch
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -14,15 +15,17 @@ from .quantizers import make_quantizer, PercentileSearchObserver, log_fake_quant
 from .quantize import quantize, dequantize, quantizers, is_quantized, _calib_batches, _cast_input, _forward, model_dtype, Undo
 from .quantize import MethodConfig, register_method, restoring, quant_result
 from .observe import is_block
-from .training import TrainConfig, Callback, train
+from .training import TrainConfig, Callback, train, evaluate
+from .data import load_data, calibration_set
+from .models import load_model
 
 # %% auto #0
 __all__ = ['RECIPE_KINDS', 'RECIPES', 'REPQ_SHARED', 'DOPQ_SHARED', 'QWT_CHOICES', 'GPLQ_CHOICES', 'with_overrides',
            'calib_tensor', 'PTQ', 'ptq', 'norm_linear_pairs', 'per_channel_input_stats', 'mean_scale', 'reparameterize',
-           'Recipe', 'recipe_config', 'LogQuantileSearchObserver', 'calibrate_sequential', 'RepQViT', 'repq_vit',
-           'mad_scale', 'DopQViT', 'dopq_vit', 'remove_qwt', 'fit_qwt', 'recipe_choices', 'QwT', 'qwt', 'lsq_config',
-           'QAT', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'GPLQ', 'gplq', 'recipe_table',
-           'recipe_ablation']
+           'Recipe', 'recipe_config', 'LogQuantileSearchObserver', 'calibrate_sequential', 'ReparameterizedPTQ',
+           'RepQViT', 'repq_vit', 'mad_scale', 'DopQViT', 'dopq_vit', 'remove_qwt', 'fit_qwt', 'recipe_choices', 'QwT',
+           'qwt', 'lsq_config', 'QAT', 'qat', 'PCADistill', 'pca_components', 'gplq_paper_config', 'GPLQ', 'gplq',
+           'recipe_table', 'recipe_ablation']
 
 # %% ../nbs/09_methods.ipynb #9319e09b
 def with_overrides(config:QuantConfig, # the config to extend
@@ -356,23 +359,33 @@ def _recipe(recipe, shared:Recipe, paper:Recipe)->Recipe:
     if recipe not in ('shared', 'paper'): raise QuantConfigError(f"recipe must be 'shared', 'paper' or a Recipe, got {recipe!r}")
     return shared if recipe == 'shared' else paper
 
-# %% ../nbs/09_methods.ipynb #14620ea1
-@register_method('repq-vit')
-class RepQViT(MethodConfig):
-    "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
-    calib_n:int|None = 32       # calibration images used (the first `calib_n`; None: all)
-    recipe:str|Recipe = 'shared' # 'shared': the config's estimators (the default); 'paper': `RECIPES['repq-vit']`; or a `Recipe`
+# %% ../nbs/09_methods.ipynb #3b03cf4c
+@dataclasses.dataclass(kw_only=True)
+class ReparameterizedPTQ(MethodConfig):
+    "RepQ-ViT's pipeline with the recipes and the scale choice of a subclass (`RepQViT`, `DopQViT`); not registered itself."
+    shared:ClassVar[Recipe]       # the subclass's shared recipe (the default)
+    choose:ClassVar[Callable]     # choose(s, z) -> (scale, zero point): one per-tensor pair from the per-channel ones
+    calib_n:int|None = 32         # calibration images used (the first `calib_n`; None: all)
+    recipe:str|Recipe = 'shared'  # 'shared': the method's shared recipe (the default); 'paper': `RECIPES[name]`; or a `Recipe`
 
     def run(self,
             model,           # the float model, quantized in place
             calib_data,      # calibration inputs, as `quantize` takes them
             undo,            # the run's `Undo` record (the reparameterized tensors go there)
-            train_data=None, # unused: RepQ-ViT does not train
+            train_data=None, # unused: the pipeline does not train
             progress=False,  # unused: no progress bars
            )->dict:
-        "RepQ-ViT's pipeline with the mean-scale choice."
-        _repq(model, self.quant, calib_data, _recipe(self.recipe, REPQ_SHARED, RECIPES['repq-vit']), mean_scale, self.calib_n, undo)
+        "The pipeline with the subclass's recipe and scale choice."
+        if not self.name: raise QuantConfigError(f"{type(self).__name__} is the pipeline RepQ-ViT and DopQ-ViT share: use RepQViT or DopQViT")
+        _repq(model, self.quant, calib_data, _recipe(self.recipe, self.shared, RECIPES[self.name]), self.choose, self.calib_n, undo)
         return {}
+
+# %% ../nbs/09_methods.ipynb #14620ea1
+@register_method('repq-vit')
+class RepQViT(ReparameterizedPTQ):
+    "RepQ-ViT: per-channel post-LayerNorm quantization reparameterized to per-tensor, log√2 attention probabilities."
+    shared:ClassVar[Recipe] = REPQ_SHARED        # the shared defaults with log√2 probabilities; 'paper': `RECIPES['repq-vit']`
+    choose:ClassVar[Callable] = staticmethod(mean_scale) # the mean of the per-channel scales and zero points
 
 # %% ../nbs/09_methods.ipynb #1cfccde0
 def repq_vit(model:nn.Module,     # the float model, quantized in place
@@ -405,21 +418,10 @@ RECIPES['dopq-vit'] = dataclasses.replace(RECIPES['repq-vit'], probs=_tanq,
 
 # %% ../nbs/09_methods.ipynb #ae585c0b
 @register_method('dopq-vit')
-class DopQViT(MethodConfig):
+class DopQViT(ReparameterizedPTQ):
     "DopQ-ViT: RepQ-ViT's reparameterization with the MOSF scale choice and TanQ attention probabilities."
-    calib_n:int|None = 32       # calibration images used (None: all)
-    recipe:str|Recipe = 'shared' # 'shared' (the default), 'paper' (`RECIPES['dopq-vit']`) or a `Recipe`
-
-    def run(self,
-            model,           # the float model, quantized in place
-            calib_data,      # calibration inputs, as `quantize` takes them
-            undo,            # the run's `Undo` record (the reparameterized tensors go there)
-            train_data=None, # unused: DopQ-ViT does not train
-            progress=False,  # unused: no progress bars
-           )->dict:
-        "RepQ-ViT's pipeline with the MOSF choice."
-        _repq(model, self.quant, calib_data, _recipe(self.recipe, DOPQ_SHARED, RECIPES['dopq-vit']), mad_scale, self.calib_n, undo)
-        return {}
+    shared:ClassVar[Recipe] = DOPQ_SHARED        # the shared defaults with TanQ probabilities; 'paper': `RECIPES['dopq-vit']`
+    choose:ClassVar[Callable] = staticmethod(mad_scale) # MOSF: the mean over the channels without outlying scales
 
 # %% ../nbs/09_methods.ipynb #d9c57007
 def dopq_vit(model:nn.Module,     # the float model, quantized in place
@@ -844,7 +846,6 @@ def recipe_table(recipe:Recipe, # the recipe to show
 # %% ../nbs/09_methods.ipynb #448e1ece
 def _ablation_run(cls, ref:nn.Module, recipe, n:int, w_bits:int, a_bits:int, seed:int, train_set)->nn.Module:
     "`cls` at W`w_bits`A`a_bits` with `recipe` on a copy of `ref`, calibrated on `n` seeded images of `train_set`."
-    from .data import calibration_set
     xc = calibration_set(n, seed, ds=train_set)[0]
     options = dict(calib_n=n) if 'calib_n' in cls.option_names() else {}
     torch.manual_seed(seed)   # as the methods experiment does
@@ -864,8 +865,6 @@ def recipe_ablation(method:str,              # a name in `METHODS`
                     progress:bool=True,      # print each variant's top-1 as it comes
                    )->dict[str, float]:
     "Top-1 of `method` at W`w_bits`A`a_bits` under each recipe variant: one run per variant on a fresh copy of `model`."
-    from .models import load_model, evaluate
-    from .data import load_data
     ref = load_model(model); test, train_set = load_data(data, 'test', ref), load_data(data, 'train', ref)
     cls, out = METHODS[method], {}
     for label, v in variants.items():

@@ -179,21 +179,26 @@ class QuantRopeAttention(nn.Module):
 
 ATTENTION_WRAPPERS[EvaAttention] = ATTENTION_WRAPPERS[AttentionRope] = QuantRopeAttention
 
+# %% ../nbs/04_quantize.ipynb #6b05b85e
+def _fused_qkv(w:nn.Module, x:Tensor)->tuple[Tensor, Tensor, Tensor]:
+    "q, k, v as (batch, heads, tokens, head_dim) from the fused `qkv` of wrapper `w`, with its `q_bias`/`k_bias`/`v_bias` if it has them."
+    b, n, _ = x.shape
+    if getattr(w, 'q_bias', None) is None: qkv = w.qkv(x)
+    else:
+        bias = torch.cat((w.q_bias, w.k_bias, w.v_bias))
+        qkv = w.qkv(x) + bias if w.qkv_bias_separate else linear_with_bias(w.qkv, x, bias)
+    return qkv.reshape(b, n, 3, w.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+
 # %% ../nbs/04_quantize.ipynb #055130d3
 @patch
 def qkv_heads(self:QuantRopeAttention,
               x:Tensor, # tokens, (batch, tokens, channels)
              )->tuple[Tensor, Tensor, Tensor]:
     "q, k, v as (batch, heads, tokens, head_dim); k and v with `num_kv_heads` heads."
+    if self.qkv is not None: return _fused_qkv(self, x)
     b, n, _ = x.shape
-    if self.qkv is None:
-        heads = lambda t, h: t.reshape(b, n, h, -1).transpose(1, 2)
-        return heads(self.q_proj(x), self.num_heads), heads(self.k_proj(x), self.num_kv_heads), heads(self.v_proj(x), self.num_kv_heads)
-    if self.q_bias is None: qkv = self.qkv(x)
-    else:
-        bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
-        qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
-    return qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+    heads = lambda t, h: t.reshape(b, n, h, -1).transpose(1, 2)
+    return heads(self.q_proj(x), self.num_heads), heads(self.k_proj(x), self.num_kv_heads), heads(self.v_proj(x), self.num_kv_heads)
 
 # %% ../nbs/04_quantize.ipynb #dcae3207
 @patch
@@ -281,7 +286,7 @@ def forward(self:QuantWindowAttention,
            )->Tensor:
     "timm's Swin `WindowAttention.forward` with explicit, quantized matmuls."
     b, n, _ = x.shape
-    q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+    q, k, v = _fused_qkv(self, x)
     return self.proj_drop(self.proj(_attend(self, q, k, v, self.scale, _window_bias(self.position_bias(), mask, b))
                                     .transpose(1, 2).reshape(b, n, -1)))
 
@@ -315,11 +320,7 @@ def forward(self:QuantWindowAttentionV2,
            )->Tensor:
     "timm's Swin V2 `WindowAttention.forward` with explicit, quantized matmuls."
     b, n, c = x.shape
-    if self.q_bias is None: qkv = self.qkv(x)
-    else:
-        bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
-        qkv = self.qkv(x) + bias if self.qkv_bias_separate else linear_with_bias(self.qkv, x, bias)
-    q, k, v = qkv.reshape(b, n, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+    q, k, v = _fused_qkv(self, x)
     temperature = torch.clamp(self.logit_scale, max=math.log(1. / 0.01)).exp()
     x = _attend(self, F.normalize(q, dim=-1), F.normalize(k, dim=-1), v, temperature, _window_bias(self.position_bias(), mask, b))
     return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, c)))

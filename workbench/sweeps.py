@@ -5,16 +5,18 @@
 # %% ../nbs/11_sweeps.ipynb #a7c9c1d3
 from __future__ import annotations
 import itertools, json, os, re, signal, subprocess, sys, threading, time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, Param
 from .core import append_result, read_results, Registry
 import workbench
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'REPORTS', 'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs', 'setting',
-           'row_label', 'row_header', 'results_table', 'accuracy_plot', 'parse_grid', 'pivot_table', 'pareto_front',
-           'register_report', 'report', 'run_notebook', 'main', 'cli']
+__all__ = ['NOTEBOOKS', 'TABLES', 'REPORTS', 'grid', 'run_name', 'run_one', 'stop_all', 'run_grid', 'experiment_inputs',
+           'setting', 'row_label', 'row_header', 'TableLayout', 'records_table', 'results_table', 'accuracy_plot',
+           'parse_grid', 'pivot_table', 'pareto_front', 'register_report', 'report', 'run_notebook', 'main', 'cli']
 
 # %% ../nbs/11_sweeps.ipynb #8c1e3cca
 from .data import package_folder
@@ -218,25 +220,68 @@ def row_header(records:list[dict], # result records
     "The header of the rows: 'method' if any record names a method, else 'estimator'."
     return 'method' if any('method' in r for r in records) else 'estimator'
 
+# %% ../nbs/11_sweeps.ipynb #26578e7c
+@dataclass(frozen=True)
+class TableLayout:
+    "How one kind of record is laid out as a text table: sections of rows × columns, one cell per record, failed runs below."
+    row:Callable                 # row(r) -> the record's row label
+    col:Callable                 # col(r) -> the record's column label
+    cell:Callable                # cell(r, width) -> the text of the record's cell, `width` the column width
+    title:Callable               # title(key, rs) -> a section's first line, from its group key and its records
+    failed:Callable              # failed(r) -> how a failed run is named in the line below the table
+    group:Callable|None = None   # group(r) -> the key of the record's section; None: one section
+    needs:tuple = ()             # fields a finished record must carry to be in the table
+    in_body:Callable|None = None # in_body(r) -> whether a section's record gets a cell (the others only feed its title); None: all
+    cols:Callable|None = None    # cols(body) -> the columns in order, from a section's body records; None: as they first appear
+    head:str|Callable = 'method' # the rows' header, or head(rs) -> it from a section's records
+    row_width:int = 12           # width of the row labels
+    col_width:int|Callable = 16  # width of every column, or col_width(cols) -> it
+    tail_head:str = ''           # the header of extra columns after the last one
+    tail:Callable|None = None    # tail(by_col) -> a row's extra columns, from its records by column
+    footer:Callable|None = None  # footer(body) -> lines after a section's rows
+    gap:bool = True              # a blank line after each section (the trailing blank and whitespace stripped from the table)
+    empty:str = '(no results)'   # the table when no run finished
+    failed_alone:bool = False    # when no run finished, still list the failed ones (instead of `empty`)
+
+# %% ../nbs/11_sweeps.ipynb #4d6900b4
+def _table_section(key, rs:list[dict], L:TableLayout)->list[str]:
+    "The lines of the section `key` with records `rs`: title, header, rows, footer (and a blank line if `L.gap`)."
+    body = [r for r in rs if L.in_body is None or L.in_body(r)]
+    cols = L.cols(body) if L.cols else list(dict.fromkeys(map(L.col, body)))
+    w = L.col_width(cols) if callable(L.col_width) else L.col_width
+    lines = [L.title(key, rs), f"{L.head(rs) if callable(L.head) else L.head:{L.row_width}}" + ''.join(f"{c:>{w}}" for c in cols) + L.tail_head]
+    for row in dict.fromkeys(map(L.row, body)):
+        by_col = {L.col(r): r for r in body if L.row(r) == row}   # the last record of a cell wins
+        lines.append(f"{row:{L.row_width}}" + ''.join(f"{'-':>{w}}" if (x := by_col.get(c)) is None else L.cell(x, w) for c in cols)
+                     + (L.tail(by_col) if L.tail else ''))
+    return lines + (L.footer(body) if L.footer else []) + ([''] if L.gap else [])
+
+# %% ../nbs/11_sweeps.ipynb #cbf90c56
+def records_table(records:list[dict], # result records (`read_results`), failed ones included
+                  layout:TableLayout, # how this kind of record is laid out
+                 )->str:
+    "`records` as a text table laid out by `layout`: per section a title, a header and rows × columns; the failed runs below."
+    ok = [r for r in records if r.get('status', 'ok') == 'ok' and all(k in r for k in layout.needs)]
+    failed = [r for r in records if r.get('status') == 'failed']
+    if not ok and not (layout.failed_alone and failed): return layout.empty
+    group = layout.group or (lambda r: None)
+    lines = [l for key in dict.fromkeys(map(group, ok)) for l in _table_section(key, [r for r in ok if group(r) == key], layout)]
+    if failed: lines.append(f"{len(failed)} failed run(s): " + '; '.join(map(layout.failed, failed)))
+    return '\n'.join(lines).rstrip() if layout.gap else '\n'.join(lines)
+
+# %% ../nbs/11_sweeps.ipynb #d4654174
+TABLES = Registry('table')   # table name -> its table function, records -> text (each a `records_table` layout)
+
 # %% ../nbs/11_sweeps.ipynb #26e6171d
+@TABLES.register('results')
 def results_table(records:list[dict], # result records (one model's); failed runs are listed below the table
                  )->str:
     "Rows (the method, or the estimator for PTQ-experiment records) × settings: top-1 % (drop in points from FP32)."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok']
-    if not ok: return '(no results)'
-    settings = list(dict.fromkeys(setting(r) for r in ok))
-    rows = list(dict.fromkeys(row_label(r) for r in ok))
-    cell = {(row_label(r), setting(r)): r for r in ok}
-    fp32 = ok[0]['top1_fp32']
-    w = max(16, max(len(s) for s in settings) + 2)
-    lines = [f"FP32 top-1: {fp32:.2f}%  ({ok[0]['model']}, {ok[0]['eval_n']} test images)",
-             f"{row_header(ok):12}" + ''.join(f"{s:>{w}}" for s in settings)]
-    for m in rows:
-        cells = [cell.get((m, s)) for s in settings]
-        lines.append(f"{m:12}" + ''.join(f"{'-':>{w}}" if c is None else f"{c['top1']:>{w-9}.2f} ({-c['drop']:+.2f})" for c in cells))
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: lines.append(f"{len(failed)} failed run(s): " + '; '.join(f"{setting(r)} {row_label(r)}: {r['error'][:80]}" for r in failed))
-    return '\n'.join(lines)
+    return records_table(records, TableLayout(
+        row=row_label, col=setting, head=row_header, col_width=lambda cols: max(16, max(len(s) for s in cols) + 2),
+        cell=lambda r, w: f"{r['top1']:>{w-9}.2f} ({-r['drop']:+.2f})", gap=False,
+        title=lambda key, rs: f"FP32 top-1: {rs[0]['top1_fp32']:.2f}%  ({rs[0]['model']}, {rs[0]['eval_n']} test images)",
+        failed=lambda r: f"{setting(r)} {row_label(r)}: {r['error'][:80]}"))
 
 # %% ../nbs/11_sweeps.ipynb #271749e0
 def _write_html(obj, path:str|Path, title:str):
@@ -308,26 +353,16 @@ def parse_grid(flags:list[str]|None=None,    # `-p` flags, each 'name=v1,v2'
     return grid(**axes)
 
 # %% ../nbs/11_sweeps.ipynb #2cdd56a2
+@TABLES.register('pivot')
 def pivot_table(records:list[dict], # result records of any models; failed runs are listed at the end
                )->str:
     "Per model, rows method (+epochs), columns WxAy setting: top-1 (drop from FP32)."
-    ok = [r for r in records if r.get('status', 'ok') == 'ok' and 'top1' in r]
-    out = []
-    for model in dict.fromkeys(r.get('model', '?') for r in ok):
-        rs = [r for r in ok if r.get('model', '?') == model]
-        settings = list(dict.fromkeys(setting(r) for r in rs))
-        cell = {(row_label(r), setting(r)): r for r in rs}
-        out += [f"{model}: FP32 top-1 {rs[0].get('top1_fp32', float('nan')):.2f}%",
-                f"{row_header(rs):12}" + ''.join(f"{s:>16}" for s in settings)]
-        for row in dict.fromkeys(row_label(r) for r in rs):
-            out.append(f"{row:12}" + ''.join(f"{'-':>16}" if (c := cell.get((row, s))) is None else
-                                            f"{c['top1']:>8.2f} ({-c.get('drop', 0):+.2f})" for s in settings))
-        out.append('')
-    failed = [r for r in records if r.get('status') == 'failed']
-    if failed: out.append(f"{len(failed)} failed run(s): " + '; '.join(
-        f"{ {k: v for k, v in r.items() if k not in ('error', 'notebook', 'status', 'time_s')} }: {r['error'].splitlines()[-1][:100]}"
-        for r in failed))
-    return '\n'.join(out).rstrip() or '(no results)'
+    params = lambda r: {k: v for k, v in r.items() if k not in ('error', 'notebook', 'status', 'time_s')}
+    return records_table(records, TableLayout(
+        row=row_label, col=setting, head=row_header, needs=('top1',), group=lambda r: r.get('model', '?'), failed_alone=True,
+        cell=lambda r, w: f"{r['top1']:>8.2f} ({-r.get('drop', 0):+.2f})",
+        title=lambda model, rs: f"{model}: FP32 top-1 {rs[0].get('top1_fp32', float('nan')):.2f}%",
+        failed=lambda r: f"{params(r)}: {r['error'].splitlines()[-1][:100]}"))
 
 # %% ../nbs/11_sweeps.ipynb #47042484
 def pareto_front(points:list[tuple[float, float]], # (cost, accuracy) per run

@@ -12,7 +12,9 @@ from .quantize import is_quantized, _forward
 from .quantizers import make_quantizer
 from .observe import channel_peaks, histogram, grid_levels, sqnr_db
 from .dit_quant import group_of
-from .explorer import load_bokehjs
+from pathlib import Path
+from .ui import COLORS, plot_figure, add_hover, live_plots, status_html, control_columns, load_bokehjs
+from .ui import save_html as _save_html
 
 # %% auto #0
 __all__ = ['TimestepExplorer']
@@ -129,45 +131,50 @@ def _compute(self:TimestepExplorer)->dict:
 @patch
 def _figures(self:TimestepExplorer):
     "The data sources and the four figures, drawn and filled."
-    from bokeh.models import ColumnDataSource, Span
-    from bokeh.plotting import figure
-    self.sources = {k: ColumnDataSource(data={}) for k in ('channels', 'hist', 'grid_all', 'grid_group', 'trace', 'now')}
-    f = self.figures = dict(
-        channels=figure(width=460, height=230, title='per-channel max |x| at this timestep', tools='pan,wheel_zoom,reset'),
-        hist=figure(width=460, height=230, title='histogram (log count) and grid: all-timestep (grey), group (orange)',
-                    y_axis_type='log', tools='pan,wheel_zoom,reset'),
-        peak=figure(width=460, height=230, title='peak |x| and clipping range along the trajectory', x_axis_label='timestep',
-                    tools='pan,wheel_zoom,reset'),
-        sqnr=figure(width=460, height=230, title='SQNR (dB): one scale (grey) vs per-group scales (orange)',
-                    x_axis_label='timestep', tools='pan,wheel_zoom,reset'))
+    from bokeh.models import ColumnDataSource
+    self.sources = {k: ColumnDataSource(data={}, name=k) for k in ('channels', 'hist', 'grid_all', 'grid_group', 'trace', 'now')}
+    self.figures = dict(
+        channels=plot_figure('per-channel max |x| at this timestep', 'channel', 'max |x|', name='channels_plot'),
+        hist=plot_figure('histogram and grids', 'value', 'count (log scale)', name='hist_plot', y_axis_type='log'),
+        peak=plot_figure('peak |x| and clipping range along the trajectory', 'timestep (sampling runs right to left)',
+                         'peak |x|', name='peak_plot'),
+        sqnr=plot_figure('SQNR along the trajectory', 'timestep (sampling runs right to left)', 'SQNR (dB)', name='sqnr_plot'))
     self._draw()
     self._push()
 
 # %% ../nbs/18_timestep_explorer.ipynb #df8f93dc
 @patch
 def _draw(self:TimestepExplorer):
-    "Add every glyph to the figures, bound to the data sources."
-    S, f = self.sources, self.figures
-    f['channels'].vbar(x='c', top='peak', width=0.8, color='color', source=S['channels'])
-    f['hist'].quad(left='l', right='r', top='n', bottom=0.5, source=S['hist'], color='#4477aa', alpha=0.7)
-    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_all'], color='grey', alpha=0.5)
-    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_group'], color='darkorange', alpha=0.6)
-    f['peak'].line('t', 'peak', source=S['trace'], color='black', legend_label='peak |x|')
-    f['peak'].line('t', 'hi_all', source=S['trace'], color='grey', line_dash='dashed', legend_label='one scale')
-    f['peak'].line('t', 'hi_group', source=S['trace'], color='darkorange', legend_label='group scale')
-    f['sqnr'].line('t', 'sqnr_all', source=S['trace'], color='grey'); f['sqnr'].line('t', 'sqnr_group', source=S['trace'], color='darkorange')
+    "Add every glyph, its legend entry and its tooltips to the figures, bound to the data sources."
+    S, f, ref, grid = self.sources, self.figures, COLORS['ref'], COLORS['grid']
+    bars = f['channels'].vbar(x='c', top='peak', width=0.8, color='color', source=S['channels'], legend_field='kind')
+    bins = f['hist'].quad(left='l', right='r', top='n', bottom=0.5, source=S['hist'], color=COLORS['normal'], alpha=0.7,
+                          legend_label='values')
+    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_all'], color=ref, alpha=0.5, legend_label='grid: one scale')
+    f['hist'].segment(x0='v', x1='v', y0=0.5, y1='h', source=S['grid_group'], color=grid, alpha=0.6, legend_label='grid: group scale')
+    peak = f['peak'].line('t', 'peak', source=S['trace'], color=COLORS['normal'], legend_label='peak |x|')
+    f['peak'].line('t', 'hi_all', source=S['trace'], color=ref, line_dash='dashed', legend_label='clip: one scale')
+    f['peak'].line('t', 'hi_group', source=S['trace'], color=grid, legend_label='clip: group scale')
+    sq = f['sqnr'].line('t', 'sqnr_all', source=S['trace'], color=ref, line_dash='dashed', legend_label='one scale')
+    f['sqnr'].line('t', 'sqnr_group', source=S['trace'], color=grid, legend_label='group scales')
     for k in ('peak', 'sqnr'):
         f[k].x_range.flipped = True   # sampling runs from high to low timesteps
-        f[k].scatter('t', 'y' if k == 'peak' else 's', source=S['now'], size=10, color='red')
+        f[k].scatter('t', 'y' if k == 'peak' else 's', source=S['now'], size=10, color=COLORS['outlier'], legend_label='this timestep')
+    add_hover(f['channels'], [bars], [('channel', '@c'), ('max |x|', '@peak{0.000}'), ('', '@kind')])
+    add_hover(f['hist'], [bins], [('value', '@l{0.000} to @r{0.000}'), ('count', '@n')])
+    add_hover(f['peak'], [peak], [('timestep', '@t'), ('peak |x|', '@peak{0.00}'), ('clip, one scale', '@hi_all{0.00}'),
+                                  ('clip, group scale', '@hi_group{0.00}')]).mode = 'vline'
+    add_hover(f['sqnr'], [sq], [('timestep', '@t'), ('one scale', '@sqnr_all{0.0} dB'), ('group scales', '@sqnr_group{0.0} dB')]).mode = 'vline'
 
 # %% ../nbs/18_timestep_explorer.ipynb #8f503ee8
 @patch
 def _push(self:TimestepExplorer):
-    "Fill the data sources from the current state."
+    "Fill the data sources and the titles from the current state."
     s = self._state
     n = s['channel_peaks'].numel()
     self.sources['channels'].data = dict(c=list(range(n)), peak=s['channel_peaks'].tolist(),
-                                         color=['crimson' if o else '#4477aa' for o in s['outliers'].tolist()])
+                                         color=[COLORS['outlier'] if o else COLORS['normal'] for o in s['outliers'].tolist()],
+                                         kind=['outlier channel' if o else 'channel' for o in s['outliers'].tolist()])
     e = s['edges']; top = max(s['counts'].max().item(), 1.0)
     self.sources['hist'].data = dict(l=e[:-1].tolist(), r=e[1:].tolist(), n=s['counts'].clamp(min=0.5).tolist())
     for k in ('grid_all', 'grid_group'):
@@ -177,6 +184,19 @@ def _push(self:TimestepExplorer):
                                       sqnr_all=s['sqnr_all'], sqnr_group=s['sqnr_group'])
     i = self.index
     self.sources['now'].data = dict(t=[s['timestep']], y=[s['peak'][i]], s=[s['sqnr_group'][i]])
+    self._titles()
+
+# %% ../nbs/18_timestep_explorer.ipynb #f60a48ec
+@patch
+def _titles(self:TimestepExplorer):
+    "Write the current layer, timestep, group, bits and SQNRs into the four titles."
+    s, f, i = self._state, self.figures, self.index
+    where = f"{s['layer']} at t = {s['timestep']} (group {s['group']})"
+    f['channels'].title.text = f"per-channel max |x|: {where}, {int(s['outliers'].sum())} outlier(s)"
+    f['hist'].title.text = (f"{s['a_bits']}-bit grids at t = {s['timestep']}: SQNR {s['sqnr_all'][i]:.1f} dB (one scale), "
+                            f"{s['sqnr_group'][i]:.1f} dB (group scale)")
+    f['peak'].title.text = f"peak |x| and {s['a_bits']}-bit clipping range of {s['layer']} along the trajectory"
+    f['sqnr'].title.text = f"SQNR of {s['layer']} at {s['a_bits']} bits: one scale vs {self.groups} group scales"
 
 # %% ../nbs/18_timestep_explorer.ipynb #f025a36a
 @patch
@@ -192,25 +212,25 @@ def _make_controls(self:TimestepExplorer):
         c = self.controls
         try:
             s = self.set(layer=c['layer'].value, a_bits=c['a_bits'].value, index=c['timestep'].value)
-            self.status.value = (f"t = {s['timestep']} (group {s['group']}): SQNR {s['sqnr_all'][self.index]:.1f} dB with one "
-                                 f"scale, {s['sqnr_group'][self.index]:.1f} dB with the group's scale")
-        except WorkbenchError as e: self.status.value = f"<span style='color:crimson'>{e}</span>"
+            self.status.value = status_html(f"t = {s['timestep']} (group {s['group']}): SQNR {s['sqnr_all'][self.index]:.1f} dB "
+                                            f"with one scale, {s['sqnr_group'][self.index]:.1f} dB with the group's scale")
+        except WorkbenchError as e: self.status.value = status_html(str(e), error=True)
     for w in self.controls.values(): w.observe(on_change, names='value')
     on_change(None)
 
 # %% ../nbs/18_timestep_explorer.ipynb #29b53425
 @patch(as_prop=True)
 def widget(self:TimestepExplorer):
-    "The explorer's widget: the controls, the status line and the four plots (built on first use)."
+    "The explorer's widget: the controls, the status line and the four plots (built on first use; they survive re-renders)."
     import ipywidgets as W
-    from bokeh.layouts import gridplot
-    from jupyter_bokeh.widgets import BokehModel
     if not hasattr(self, '_widget'):
         self._figures()
         f = self.figures
-        self.bokeh = BokehModel(gridplot([[f['channels'], f['hist']], [f['peak'], f['sqnr']]]))
+        self.bokeh = live_plots([[f['channels'], f['hist']], [f['peak'], f['sqnr']]])
         self._make_controls()
-        self._widget = W.VBox([W.HBox(list(self.controls.values())), self.status, self.bokeh])
+        c = self.controls
+        self._widget = W.VBox([control_columns([c['timestep'], c['a_bits']], [c['layer']]), self.status, self.bokeh],
+                              layout=W.Layout(width='100%'))
     return self._widget
 
 # %% ../nbs/18_timestep_explorer.ipynb #16f0bfe9
@@ -218,3 +238,11 @@ def widget(self:TimestepExplorer):
 def _ipython_display_(self:TimestepExplorer):
     from IPython.display import display
     load_bokehjs(); display(self.widget)
+
+# %% ../nbs/18_timestep_explorer.ipynb #1d7020f3
+@patch
+def save_html(self:TimestepExplorer,
+              path:str|Path,  # the HTML file to write
+             )->Path:
+    "Write the four plots as they are now to a standalone HTML file (BokehJS inline: it opens offline)."
+    return _save_html(self.widget.children[-1], path, f'timestep explorer: {self.layer}, {self.a_bits} bits')
