@@ -234,10 +234,16 @@ def test_explorer_in_jupyterlab(jupyterlab):
             # 3. a page reload with the kernel alive: the notebook is saved (its outputs name the widgets), the page
             #    reloaded, and the widgets come back from the kernel
             page.keyboard.press('Control+s')
-            page.wait_for_timeout(2000)
+            page.wait_for_function("() => ![...document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty')]"
+                                   ".some(t => t.textContent.includes('explore.ipynb'))", timeout=60_000)   # saved
             page.reload(timeout=60_000)
             page.locator('.widget-slider', has=page.get_by_text('act. bits', exact=True)).first.wait_for(timeout=120_000)
-            reloaded = _wait_views(page, 2, now)
+            # JupyterLab draws only the cells in the viewport (windowed notebooks): the views present must all show the
+            # current state, first at the top, then with the re-displayed one scrolled into view
+            reloaded = _wait_views(page, 1, now)
+            page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell').last.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            reloaded = _wait_views(page, 1, now)
             assert (_readout(page, 'act. bits'), _readout(page, 'block')) == ('4', '3')
             page.wait_for_timeout(1000)
             shots.append(_shot(page, 'explorer_reload.png'))

@@ -466,12 +466,15 @@ def _block_io(model:nn.Module, blocks:list[nn.Module], xs:list[Tensor], twins:li
 
 # %% ../nbs/09_methods.ipynb #36e709cd
 def _lstsq(xa:Tensor, r:Tensor, ridge:float)->tuple[Tensor, float]:
-    "(XᵀX + λI)⁻¹XᵀR in float64 with λ = `ridge`·mean diag(XᵀX); with `ridge=0` and a singular XᵀX, λ falls back to 1e-8·mean diag. Returns C and the λ fraction used."
-    g, eye = xa.T @ xa, torch.eye(xa.shape[1], dtype=torch.float64, device=xa.device)
-    for frac in ((ridge,) if ridge else (0.0, 1e-8)):
-        c, info = torch.linalg.solve_ex(g + frac * g.diagonal().mean() * eye, xa.T @ r)
-        if info.item() == 0 and torch.isfinite(c).all(): return c, frac
-    raise QuantConfigError("QwT: the block inputs' Gram matrix is singular even with a 1e-8 ridge")
+    "C minimizing |XC − R|² (+ λ|C|² with λ = `ridge`·mean diag(XᵀX)) in float64; with `ridge=0` the minimum-norm solution. Returns C and the λ fraction used."
+    g = xa.T @ xa
+    if not ridge:   # directions of X below float32's resolution (the compensation runs in float32) are left out
+        w, v = torch.linalg.eigh(g)
+        keep = w > (torch.finfo(torch.float32).eps * max(xa.shape)) ** 2 * w.max()
+        return v[:, keep] @ ((v[:, keep].T @ (xa.T @ r)) / w[keep, None]), 0.0
+    c, info = torch.linalg.solve_ex(g + ridge * g.diagonal().mean() * torch.eye(len(g), dtype=g.dtype, device=g.device), xa.T @ r)
+    if info.item() != 0 or not torch.isfinite(c).all(): raise QuantConfigError(f"QwT: the block inputs' Gram matrix is singular even with ridge={ridge}")
+    return c, ridge
 
 # %% ../nbs/09_methods.ipynb #80f00498
 def _fit_block(x:Tensor, yq:Tensor, yf:Tensor, ridge:float, min_r2:float|None)->tuple[Tensor, dict]:
