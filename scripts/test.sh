@@ -21,9 +21,6 @@ fi
 
 python scripts/docs.py --check-readme   # README.md is generated from nbs/index.ipynb
 
-echo "== nbdev_test (every notebook's examples are tests; flags slow/gpu are skipped)"
-python scripts/test_notebooks.py --n_workers 2   # nbdev_test's selection and flags, one fresh process per notebook
-
 # The browser test drives Debian's chromium with Playwright (never a downloaded browser).
 if ! command -v chromium >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -35,6 +32,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-echo "== pytest"
-python -m pytest -q --durations=20 tests   # the slowest tests listed at the end
+echo "== every notebook's examples (as nbdev_test runs them: flags slow/gpu skipped) and the tests in tests/, on 2 workers"
+# One pool for both (tests/test_notebooks.py runs each notebook in a fresh process), longest first, so both cores stay
+# busy to the end; one torch thread per process, as two processes share the two cores.
+OMP_NUM_THREADS=1 python -m pytest -q -n 2 --durations=20 --ignore tests/test_docs.py tests   # the slowest listed
+echo "== the documentation site, built from the notebooks' executed copies (_nbcache/, written by the step above)"
+python -m pytest -q tests/test_docs.py
 echo "suite wall time: $(( $(date +%s) - start )) s"

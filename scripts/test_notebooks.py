@@ -14,7 +14,9 @@ after each cell, widget outputs (the explorer) are turned into static HTML while
 passes is saved with its outputs to `_nbcache/` (git-ignored), keyed by the notebook's content and the flags, where
 `scripts/docs.py` takes it instead of running the notebook again.
 
-    python scripts/test_notebooks.py [--n_workers 2] [--flags "slow"] [--no-cache] [notebook ...]
+    python scripts/test_notebooks.py [--n_workers 2] [--flags "slow"] [--no-cache] [--slowest N] [notebook ...]
+
+`--slowest N` prints each notebook's N slowest cells (seconds, cell number, first line): where a notebook's time goes.
 """
 import argparse, hashlib, json, multiprocessing as mp, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
@@ -62,7 +64,7 @@ def _save(fn: Path, flags, cells_by_id: dict):
     tmp.replace(dst)
 
 
-def run_notebook(fn, skip_flags=None, force_flags=None, basepath=None, save=True):
+def run_notebook(fn, skip_flags=None, force_flags=None, basepath=None, save=True, slowest=0):
     "nbdev's `test_nb` (same cells skipped, same error report), saving the executed notebook if it passes."
     from fastcore.basics import str2bool
     from fastcore.foundation import L, working_directory
@@ -90,28 +92,43 @@ def run_notebook(fn, skip_flags=None, force_flags=None, basepath=None, save=True
         return flags & direc.keys()
 
     docs.use_table_renderer()
+    times, last = [], [time.time()]
+    def _skip(cell):
+        skip = _no_eval(cell)
+        last[0] = time.time()
+        return skip
+    def _after(cell):
+        docs.static_outputs(cell)
+        times.append((time.time() - last[0], cell.idx_, cell.source.splitlines()[0] if cell.source else ''))
+
     start = time.time()
     k = CaptureShell(fn)
     try:
         with working_directory(fn.parent):
-            k.run_all(nb, exc_stop=True, preproc=_no_eval, postproc=docs.static_outputs)
+            k.run_all(nb, exc_stop=True, preproc=_skip, postproc=_after)
             res = True
     except:
         sys.stderr.write(k.prettytb(fname=fn) + '\n')
         res = False
     secs = time.time() - start
+    for t, i, line in sorted(times, reverse=True)[:slowest]: print(f"  {fn.name} cell {i}: {t:6.1f} s  {line[:70]}", flush=True)
     if res and save:
         _save(fn, flags, {c.get('id'): (nb2dict(c.get('outputs', [])), c.get('execution_count'))
                           for c in nb.cells if c.cell_type == 'code' and c.get('id') and 'outputs' in c})
     return res, secs
 
 
-def run_notebooks(files, skip, force=(), n_workers=2, basepath=None, save=True) -> dict:
+def run_notebooks(files, skip, force=(), n_workers=2, basepath=None, save=True, slowest=0) -> dict:
     "Run each notebook of `files` in its own fresh process; print one line per notebook; {path: (ok, seconds)}."
     results = {}
+    if n_workers == 0:   # in this process: the caller is a fresh interpreter for one notebook (tests/test_notebooks.py)
+        for f in files:
+            results[f] = ok, secs = run_notebook(f, skip, force, basepath, save, slowest)
+            print(f"{'ok  ' if ok else 'FAIL'} {f.name}: {int(secs)} s", flush=True)
+        return results
     ctx = mp.get_context('spawn')   # a fresh interpreter per notebook, as a kernel would be
     with ProcessPoolExecutor(max(1, n_workers), mp_context=ctx, max_tasks_per_child=1) as ex:
-        futures = {f: ex.submit(run_notebook, f, skip, force, basepath, save) for f in files}
+        futures = {f: ex.submit(run_notebook, f, skip, force, basepath, save, slowest) for f in files}
         for f, fut in futures.items():
             try: ok, secs = fut.result()
             except Exception as e:   # the worker died (out of memory, a crash): name the notebook
@@ -133,15 +150,19 @@ def main():
     from nbdev.config import get_config
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('paths', nargs='*', help='notebooks to test (default: every notebook nbdev_test would test)')
-    p.add_argument('--n_workers', type=int, default=2)
+    p.add_argument('--n_workers', type=int, default=2, help='notebooks run at once, each in a fresh process; 0: one notebook, in this process')
     p.add_argument('--flags', default='', help='space separated flags of cells to run that are normally skipped')
     p.add_argument('--no-cache', action='store_true', help='do not save the executed notebooks for the docs')
+    p.add_argument('--slowest', type=int, default=0, help="print each notebook's N slowest cells")
     a = p.parse_args()
     cfg = get_config()
     files = test_files(a.paths)
     if not files: return print('No files were eligible for testing')
+    if a.n_workers == 0 and len(files) > 1:
+        p.error(f"--n_workers 0 runs one notebook in this process (a notebook re-registers the library's classes); "
+                f"got {len(files)}: name one, or use --n_workers 1")
     start = time.time()
-    results = run_notebooks(files, cfg.tst_flags.split(), a.flags.split(), a.n_workers, cfg.config_path, not a.no_cache)
+    results = run_notebooks(files, cfg.tst_flags.split(), a.flags.split(), a.n_workers, cfg.config_path, not a.no_cache, a.slowest)
     failed = [f.name for f, (ok, _) in results.items() if not ok]
     print(f"{len(files)} notebooks in {int(time.time() - start)} s")
     if failed:

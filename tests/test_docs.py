@@ -4,9 +4,13 @@ maths is rendered by the site's own MathJax (no CDN, no placeholder links); the 
 was (`pip freeze` unchanged); the home page is the README (itself generated from nbs/index.ipynb).
 
 The build takes the notebooks' outputs from `_nbcache/`, which `scripts/test_notebooks.py` fills (the README's test
-command runs it just before pytest); notebooks without a cached run are run by the build, which then takes minutes."""
+command runs every notebook through `tests/test_notebooks.py` first, then this file on its own); notebooks without a
+cached run are run by the build, which then takes minutes."""
 import json, re, subprocess, sys
 from pathlib import Path
+import pytest
+
+pytestmark = pytest.mark.after_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
