@@ -93,7 +93,7 @@ def run_notebook(fn, skip_flags=None, force_flags=None, basepath=None, save=True
 
     docs.use_table_renderer()
     times, last = [], [time.time()]
-    def _skip(cell):
+    def _before(cell):   # nbdev's cell filter, and the cell's start time
         skip = _no_eval(cell)
         last[0] = time.time()
         return skip
@@ -105,7 +105,7 @@ def run_notebook(fn, skip_flags=None, force_flags=None, basepath=None, save=True
     k = CaptureShell(fn)
     try:
         with working_directory(fn.parent):
-            k.run_all(nb, exc_stop=True, preproc=_skip, postproc=_after)
+            k.run_all(nb, exc_stop=True, preproc=_before, postproc=_after)
             res = True
     except:
         sys.stderr.write(k.prettytb(fname=fn) + '\n')
@@ -139,11 +139,13 @@ def run_notebooks(files, skip, force=(), n_workers=2, basepath=None, save=True, 
 
 
 def test_files(paths=()) -> list:
-    "The notebooks given, or every notebook `nbdev_test` would test."
+    "The notebooks given, or every notebook `nbdev_test` would test (from any working directory)."
+    from fastcore.foundation import working_directory
     from nbdev.doclinks import nbglob
     from nbdev.test import _keep_file
-    return [Path(f).absolute() for f in paths] if paths else \
-        [f.absolute() for f in sorted(nbglob(None, as_path=True, symlinks=False)) if _keep_file(f, '.notest')]
+    if paths: return [Path(f).absolute() for f in paths]
+    with working_directory(ROOT):   # nbdev finds settings.ini from the working directory
+        return [f.absolute() for f in sorted(nbglob(None, as_path=True, symlinks=False)) if _keep_file(f, '.notest')]
 
 
 def main():
